@@ -1,0 +1,46 @@
+// Package gevent brings gevent's and multiprocessing's toolbox to Go: green
+// threads with results, joinall and kill, timeouts, events, locks,
+// semaphores, queues, pipes, shared dicts and lists, pools, and a Hub that
+// gives gevent's one-runs-at-a-time scheduling when a program relies on it.
+//
+// # From Python
+//
+//	gevent.spawn(f, x)                 g := gevent.Spawn(ctx, func(ctx context.Context) (T, error) { return f(ctx, x) })
+//	multiprocessing.Process(target=f)  gevent.Go(ctx, f, gevent.WithName("worker"))
+//	class P(Process): def run(self)    gevent.SpawnRunner(ctx, p)  // p has Run(ctx) error
+//	g.get() / g.value / g.exception    g.Get(ctx) / g.Value() / g.Err()
+//	g.join() / p.join()                g.Join(ctx)
+//	g.kill() / p.terminate()           g.Kill(ctx)  (g.Cancel() does not wait)
+//	gevent.joinall(gs, timeout=1)      gevent.JoinAll(ctx, gs, gevent.JoinTimeout(time.Second))
+//	gevent.killall(gs)                 gevent.KillAll(ctx, gs)
+//	gevent.sleep(1) / sleep(0)         gevent.Sleep(ctx, time.Second) / gevent.Sleep(ctx, 0)
+//	gevent.getcurrent()                gevent.Current(ctx)
+//	except GreenletExit                errors.Is(err, gevent.ErrGreenletExit)
+//
+// # Free mode and the Hub
+//
+// Every green thread is a goroutine. Spawned with an ordinary context they run
+// in free mode: in parallel on all cores, preempted by Go's scheduler. That is
+// where Go beats gevent, and it is what most programs want; share state
+// through this package's primitives or sync. Spawned with a Hub's context
+// they take turns: one runs at a time and switches only inside this package's
+// blocking calls, as under gevent.
+//
+// # Contexts, kill and errors
+//
+// Every blocking call takes a context.Context first and returns its error,
+// joined with its cause, when the context ends the wait. A green thread's
+// body gets its own context: Kill cancels it, so the body wakes from any
+// blocking call with an error that is errors.Is(err, ErrGreenletExit) and
+// errors.Is(err, context.Canceled). Go cannot stop a goroutine from outside:
+// a body that never blocks here nor watches its context runs to its end.
+// A panic in a body becomes that green thread's error, a *PanicError with
+// the stack; it never crashes the program.
+//
+// # Not provided, on purpose
+//
+// os.fork, real processes, freeze_support and monkey patching have no
+// counterpart. Python needs processes to use more than one core and monkey
+// patching to keep blocking I/O from stalling the hub; goroutines already run
+// on every core and Go's I/O never blocks its scheduler.
+package gevent

@@ -1,0 +1,47 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+
+	"github.com/geventgo/geventgo/internal/panics"
+)
+
+// ErrGreenletExit is gevent's GreenletExit: the reason a killed green thread
+// stops. A blocking call of this package interrupted by Kill returns an error
+// that is both errors.Is(err, ErrGreenletExit) and
+// errors.Is(err, context.Canceled); so does Get on a killed green thread
+// whose body ended with its context's error.
+var ErrGreenletExit = errors.New("gevent: greenlet exit")
+
+// ErrJoinSelf is returned by Join, Get or Kill called by a green thread on
+// itself: waiting for its own end would block forever.
+var ErrJoinSelf = errors.New("gevent: a green thread cannot wait for itself")
+
+// PanicError is the error of a green thread whose body panicked: Value is
+// what was passed to panic and Stack the panicking goroutine's stack.
+// errors.As(err, new(*PanicError)) finds it.
+type PanicError = panics.Error
+
+// canceledError is a context error that also carries its cause (a kill's
+// ErrGreenletExit, a context.WithCancelCause cause, a Timeout's error).
+type canceledError struct{ err, cause error }
+
+func (e *canceledError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
+func (e *canceledError) Unwrap() []error { return []error{e.err, e.cause} }
+
+// ctxError is the error a blocking call returns when ctx ended its wait:
+// ctx.Err(), joined with the cause when there is one.
+func ctxError(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return &canceledError{err, cause}
+	}
+	if t := threadFrom(ctx); t != nil && t.killed.Load() && errors.Is(err, context.Canceled) {
+		return &canceledError{err, ErrGreenletExit}
+	}
+	return err
+}

@@ -1,0 +1,42 @@
+package gevent
+
+import (
+	"context"
+	"runtime"
+	"time"
+)
+
+// Sleep pauses the calling green thread for d, or until ctx is done, and
+// returns nil or ctx's error (ErrGreenletExit when the green thread is
+// killed): gevent.sleep. Sleep(ctx, 0) yields: in free mode it lets other
+// goroutines run (runtime.Gosched); on a Hub it gives the turn to every green
+// thread already ready, as gevent.sleep(0) does. On a Hub the time is the
+// hub's clock, which may be virtual.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if s := schedOf(ctx); s != nil {
+		return s.sleep(ctx, d)
+	}
+	if d <= 0 {
+		runtime.Gosched()
+		return ctxError(ctx)
+	}
+	if ctx.Err() != nil {
+		return ctxError(ctx)
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctxError(ctx)
+	}
+}
+
+// schedOf returns the scheduler of the green thread or hub ctx belongs to.
+func schedOf(ctx context.Context) scheduler {
+	if t := threadFrom(ctx); t != nil {
+		return t.sched
+	}
+	return schedulerFrom(ctx)
+}

@@ -1,0 +1,360 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/geventgo/geventgo/internal/panics"
+)
+
+// Thread is the part of every green thread that does not depend on its result
+// type: identity, state, kill and join. A *Greenlet[T] embeds one; Current
+// returns one. All methods are safe for concurrent use.
+//
+// A Thread also carries the context its body runs with. That context is built
+// into the Thread instead of made with context.WithCancel, so spawning pays
+// no extra allocation: it is cancelled by Kill or Cancel, and when the
+// context Spawn was given is cancelled. It is not cancelled when the body
+// returns, so green threads spawned with it outlive their spawner, as in
+// gevent; use a Group (or Kill them) to end them together.
+type Thread struct {
+	id     uint64
+	name   string
+	parent context.Context
+	sched  scheduler
+	ctx    threadCtx
+
+	state  atomic.Int32 // pending, running, finished
+	killed atomic.Bool
+	began  atomic.Bool // the body was entered
+
+	mu         sync.Mutex
+	done       atomic.Pointer[chan struct{}] // ctx.Done, made on first use
+	ctxErr     error                         // set once the context is cancelled
+	afters     []*afterFunc                  // AfterFunc registrations
+	stopParent func() bool                   // unregisters from the parent context
+	joiners    waitq                         // parked in Join
+	onEnd      []func()                      // Link callbacks, in link order
+	err        error                         // the body's error, once finished
+}
+
+const (
+	pending int32 = iota
+	running
+	finished
+)
+
+var lastID atomic.Uint64
+
+// SpawnOption configures a green thread at spawn.
+type SpawnOption func(*Thread)
+
+// WithName names the green thread, like multiprocessing.Process(name=...).
+// Without it the name is "Greenlet-<id>".
+func WithName(name string) SpawnOption { return func(t *Thread) { t.name = name } }
+
+// init prepares t to run under parent. It links t's context to parent's
+// cancellation only when parent can be cancelled at all.
+func (t *Thread) init(parent context.Context, opts []SpawnOption) {
+	t.id = lastID.Add(1)
+	t.parent = parent
+	t.ctx.t = t
+	if p := threadFrom(parent); p != nil {
+		t.sched = p.sched
+	} else {
+		t.sched = schedulerFrom(parent)
+	}
+	for _, o := range opts {
+		o(t)
+	}
+	if parent.Done() != nil {
+		if err := parent.Err(); err != nil {
+			t.cancel(err)
+		} else {
+			t.stopParent = context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
+		}
+	}
+}
+
+// ID is a process-wide unique number, like a pid: the first green thread is 1.
+func (t *Thread) ID() uint64 { return t.id }
+
+// Name is the name given with WithName, or "Greenlet-<id>".
+func (t *Thread) Name() string {
+	if t.name != "" {
+		return t.name
+	}
+	return "Greenlet-" + strconv.FormatUint(t.id, 10)
+}
+
+// String returns the name.
+func (t *Thread) String() string { return t.Name() }
+
+// Started reports whether the body has begun to run.
+func (t *Thread) Started() bool { return t.began.Load() }
+
+// Ready reports whether the green thread has finished: its body returned,
+// panicked, or it was killed before it started. gevent's ready() and dead.
+func (t *Thread) Ready() bool { return t.state.Load() == finished }
+
+// Dead is Ready, under gevent's other name.
+func (t *Thread) Dead() bool { return t.Ready() }
+
+// Alive reports whether the body is running: started and not finished,
+// multiprocessing's is_alive().
+func (t *Thread) Alive() bool { return t.state.Load() == running }
+
+// Successful reports whether the green thread finished without an error.
+func (t *Thread) Successful() bool { return t.Ready() && t.Err() == nil }
+
+// Err is the error the green thread finished with (gevent's exception): nil
+// while it runs and when it succeeded, a *PanicError if the body panicked,
+// ErrGreenletExit if it was killed before it started.
+func (t *Thread) Err() error {
+	if !t.Ready() {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+// Join blocks until the green thread has finished or ctx is done, and returns
+// nil or ctx's error. It does not report the body's error: use Err or
+// Greenlet.Get. Join is multiprocessing's join and gevent's join.
+func (t *Thread) Join(ctx context.Context) error {
+	if t.state.Load() == finished {
+		return nil
+	}
+	if threadFrom(ctx) == t {
+		return ErrJoinSelf
+	}
+	t.mu.Lock()
+	if t.state.Load() == finished {
+		t.mu.Unlock()
+		return nil
+	}
+	w := getWaiter(ctx)
+	t.joiners.push(w)
+	t.mu.Unlock()
+	err := w.wait(ctx)
+	if err != nil {
+		t.mu.Lock()
+		if !t.joiners.remove(w) {
+			err = nil // finished while we were being cancelled
+		}
+		t.mu.Unlock()
+		if err != nil {
+			err = ctxError(ctx)
+		}
+	}
+	putWaiter(w)
+	return err
+}
+
+// Cancel asks the green thread to stop and returns at once: its context is
+// cancelled, so it wakes with ErrGreenletExit from any blocking call of this
+// package, and a green thread that has not started never runs its body.
+// gevent's kill(block=False).
+func (t *Thread) Cancel() {
+	if t.state.Load() == finished {
+		return
+	}
+	t.killed.Store(true)
+	t.cancel(context.Canceled)
+}
+
+// Kill cancels the green thread (see Cancel) and waits for it to finish or
+// for ctx to be done. Killing a finished green thread does nothing. Go cannot
+// stop a goroutine from outside: a body that neither blocks in this package
+// nor watches its context runs until it returns, and Kill waits for that.
+func (t *Thread) Kill(ctx context.Context) error {
+	if t.state.Load() == finished {
+		return nil
+	}
+	if threadFrom(ctx) == t {
+		return ErrJoinSelf
+	}
+	t.Cancel()
+	return t.Join(ctx)
+}
+
+// start moves t from pending to running, unless it was killed first.
+func (t *Thread) start() bool {
+	if t.killed.Load() || !t.state.CompareAndSwap(pending, running) {
+		return false
+	}
+	t.began.Store(true)
+	return true
+}
+
+// finish records the body's error, wakes the joiners and runs the links.
+func (t *Thread) finish(err error) {
+	if err != nil && t.killed.Load() && errors.Is(err, context.Canceled) && !errors.Is(err, ErrGreenletExit) {
+		err = &canceledError{err, ErrGreenletExit}
+	}
+	t.mu.Lock()
+	t.err = err
+	t.state.Store(finished)
+	t.joiners.wakeAll()
+	links := t.onEnd
+	t.onEnd = nil
+	t.mu.Unlock()
+	if t.stopParent != nil {
+		t.stopParent()
+	}
+	for _, f := range links {
+		runLink(f)
+	}
+}
+
+// runLink runs a Link callback. A panic in it must not kill the goroutine
+// of the green thread that finished (or crash the program): it is printed to
+// standard error with its stack, as gevent prints a failed callback.
+func runLink(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "gevent: a Link callback %v\n", panics.New(r))
+		}
+	}()
+	f()
+}
+
+// onFinish runs f once t has finished: at once on the caller's goroutine if
+// it already has, else on the finishing goroutine.
+func (t *Thread) onFinish(f func()) {
+	t.mu.Lock()
+	if t.state.Load() != finished {
+		t.onEnd = append(t.onEnd, f)
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	runLink(f)
+}
+
+// cancel cancels t's context with err, once.
+func (t *Thread) cancel(err error) {
+	t.mu.Lock()
+	if t.ctxErr != nil {
+		t.mu.Unlock()
+		return
+	}
+	t.ctxErr = err
+	if d := t.done.Load(); d != nil {
+		close(*d)
+	} else {
+		t.done.Store(&closedchan)
+	}
+	afters := t.afters
+	t.afters = nil
+	t.mu.Unlock()
+	for _, a := range afters {
+		go a.f()
+	}
+}
+
+var closedchan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// threadCtx is the context.Context of a green thread's body.
+type threadCtx struct{ t *Thread }
+
+type (
+	threadKey struct{}
+	schedKey  struct{}
+)
+
+func (c *threadCtx) Deadline() (time.Time, bool) { return c.t.parent.Deadline() }
+
+func (c *threadCtx) Done() <-chan struct{} {
+	t := c.t
+	if d := t.done.Load(); d != nil {
+		return *d
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if d := t.done.Load(); d != nil {
+		return *d
+	}
+	d := make(chan struct{})
+	t.done.Store(&d)
+	return d
+}
+
+func (c *threadCtx) Err() error {
+	t := c.t
+	if t.done.Load() == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ctxErr
+}
+
+func (c *threadCtx) Value(key any) any {
+	switch key.(type) {
+	case threadKey:
+		return c.t
+	case schedKey:
+		if c.t.sched != nil {
+			return c.t.sched
+		}
+	}
+	return c.t.parent.Value(key)
+}
+
+func (c *threadCtx) String() string { return "gevent.Thread(" + c.t.Name() + ")" }
+
+type afterFunc struct{ f func() }
+
+// AfterFunc lets contexts derived from a green thread's context register for
+// its cancellation without a watcher goroutine (context.AfterFunc uses it).
+func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
+	t := c.t
+	a := &afterFunc{f: f}
+	t.mu.Lock()
+	if t.ctxErr != nil {
+		t.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	t.afters = append(t.afters, a)
+	t.mu.Unlock()
+	return func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for i, b := range t.afters {
+			if b == a {
+				t.afters = append(t.afters[:i], t.afters[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// threadFrom returns the green thread ctx belongs to, or nil.
+func threadFrom(ctx context.Context) *Thread {
+	if c, ok := ctx.(*threadCtx); ok {
+		return c.t
+	}
+	t, _ := ctx.Value(threadKey{}).(*Thread)
+	return t
+}
+
+// schedulerFrom returns the Hub scheduler ctx runs under, or nil in free mode.
+func schedulerFrom(ctx context.Context) scheduler {
+	s, _ := ctx.Value(schedKey{}).(scheduler)
+	return s
+}
+
+// Current returns the green thread whose body is running with ctx (or a
+// context derived from it), or nil when ctx belongs to no green thread: gevent's
+// getcurrent() and multiprocessing's current_process().
+func Current(ctx context.Context) *Thread { return threadFrom(ctx) }

@@ -1,0 +1,166 @@
+package gevent
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// This file holds the one mechanism every blocking call of the package goes
+// through. A primitive (Event, Queue, Lock, a Greenlet's end, ...) keeps its
+// parked callers in a waitq under its own mutex; a caller that must block
+// takes a waiter, pushes it, unlocks, and calls waiter.wait. Whoever changes
+// the primitive's state pops waiters and calls wake, still under the mutex.
+//
+// In free mode wake is a send on a one-slot channel. On a Hub the waiter
+// carries the hub's scheduler: wake then makes the waiter's green thread ready
+// in the hub's FIFO (synchronously, so the hub always knows who can run), and
+// wait gives the hub's turn away until the hub hands it back. That is the
+// only place the primitives know about hubs.
+
+// scheduler is what a Hub gives the primitives. Free mode has none (nil).
+// All methods are called from goroutines of green threads of that scheduler,
+// except ready, which may be called from anywhere.
+type scheduler interface {
+	// enter is called on a new green thread's goroutine before its body
+	// runs; it returns once the thread holds the turn.
+	enter(t *Thread)
+	// leave is called when the body has ended; it hands the turn on.
+	leave(t *Thread)
+	// park blocks the calling green thread on w: it gives the turn away,
+	// waits until w is made ready (or ctx is done) and the turn is back.
+	// It returns nil when woken by ready and ctx's error otherwise; like
+	// waiter.wait, the caller must then settle a race with a concurrent wake.
+	park(ctx context.Context, w *waiter) error
+	// ready marks w's green thread runnable, in FIFO order.
+	ready(w *waiter)
+	// sleep suspends the calling green thread for d on the hub's clock;
+	// d <= 0 yields the turn to every thread already ready.
+	sleep(ctx context.Context, d time.Duration) error
+}
+
+// waiter is one parked caller. It is owned by the primitive's waitq while
+// queued; a waiter is used for one wait and then released.
+type waiter struct {
+	ready chan struct{} // one slot: a token means "woken"
+	next  *waiter       // waitq link, guarded by the primitive's mutex
+	prev  *waiter
+	inq   bool      // queued in some waitq
+	sched scheduler // nil in free mode
+	th    *Thread   // the green thread that waits, if any
+	val   any       // a value handed over by the waker (queues, pipes)
+}
+
+var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
+
+// getWaiter returns a clean waiter for a caller running under ctx.
+func getWaiter(ctx context.Context) *waiter {
+	w := waiterPool.Get().(*waiter)
+	if t := threadFrom(ctx); t != nil {
+		w.th, w.sched = t, t.sched
+	} else if s := schedulerFrom(ctx); s != nil {
+		w.sched = s
+	}
+	return w
+}
+
+// putWaiter returns w to the pool. The caller must own w: it is out of every
+// waitq and no wake for it is pending. A token left by a wake that raced with
+// cancellation is drained here.
+func putWaiter(w *waiter) {
+	select {
+	case <-w.ready:
+	default:
+	}
+	*w = waiter{ready: w.ready}
+	waiterPool.Put(w)
+}
+
+// wait blocks until w is woken or ctx is done. It returns nil when woken.
+// On a ctx error the caller must lock its primitive and call waitq.remove:
+// if that reports false, a wake won the race and the caller owns whatever
+// the waker handed over.
+func (w *waiter) wait(ctx context.Context) error {
+	if w.sched != nil {
+		return w.sched.park(ctx, w)
+	}
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// wake signals w. It must be called with w already unlinked from its waitq
+// (pop does that), under the primitive's mutex.
+func (w *waiter) wake() {
+	if w.sched != nil {
+		w.sched.ready(w)
+		return
+	}
+	w.ready <- struct{}{}
+}
+
+// waitq is an intrusive FIFO of waiters. The zero value is empty. It is not
+// safe for concurrent use: its owner guards it with a mutex.
+type waitq struct {
+	head, tail *waiter
+	n          int
+}
+
+// push appends w.
+func (q *waitq) push(w *waiter) {
+	w.inq = true
+	w.prev, w.next = q.tail, nil
+	if q.tail == nil {
+		q.head = w
+	} else {
+		q.tail.next = w
+	}
+	q.tail = w
+	q.n++
+}
+
+// pop unlinks and returns the oldest waiter, or nil.
+func (q *waitq) pop() *waiter {
+	w := q.head
+	if w != nil {
+		q.unlink(w)
+	}
+	return w
+}
+
+// remove unlinks w if it is still queued and reports whether it was.
+func (q *waitq) remove(w *waiter) bool {
+	if !w.inq {
+		return false
+	}
+	q.unlink(w)
+	return true
+}
+
+func (q *waitq) unlink(w *waiter) {
+	if w.prev == nil {
+		q.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		q.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.next, w.prev, w.inq = nil, nil, false
+	q.n--
+}
+
+// len reports how many waiters are queued.
+func (q *waitq) len() int { return q.n }
+
+// wakeAll pops and wakes every waiter, oldest first.
+func (q *waitq) wakeAll() {
+	for w := q.pop(); w != nil; w = q.pop() {
+		w.wake()
+	}
+}
