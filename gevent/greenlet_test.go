@@ -68,8 +68,7 @@ func TestIDsAndNames(t *testing.T) {
 func TestCurrent(t *testing.T) {
 	ctx := context.Background()
 	assert.Nil(t, Current(ctx))
-	var g *Greenlet[*Thread]
-	g = Spawn(ctx, func(ctx context.Context) (*Thread, error) {
+	g := Spawn(ctx, func(ctx context.Context) (*Thread, error) {
 		derived, cancel := context.WithCancel(ctx)
 		defer cancel()
 		assert.Same(t, Current(ctx), Current(derived))

@@ -48,7 +48,6 @@ type waiter struct {
 	inq   bool      // queued in some waitq
 	sched scheduler // nil in free mode
 	th    *Thread   // the green thread that waits, if any
-	val   any       // a value handed over by the waker (queues, pipes)
 }
 
 var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
@@ -154,9 +153,6 @@ func (q *waitq) unlink(w *waiter) {
 	w.next, w.prev, w.inq = nil, nil, false
 	q.n--
 }
-
-// len reports how many waiters are queued.
-func (q *waitq) len() int { return q.n }
 
 // wakeAll pops and wakes every waiter, oldest first.
 func (q *waitq) wakeAll() {
