@@ -73,14 +73,43 @@ func New[V any](parent *Greenlet[V], run func(self *Greenlet[V], arg V) (V, erro
 // nothing.
 func (g *Greenlet[V]) Switch(to *Greenlet[V], v V) (V, error) {
 	t := g.tree
+	if t == nil || to == nil || t.current != g || to.tree != t || to == g {
+		return g.switchSelfOrRefuse(to, v)
+	}
+	t.target, t.val = to, v
+	// transfer's loop, written out here: every call level between the
+	// coroutine switch and the caller costs a mispredicted return per switch.
+	for {
+		to := t.target
+		if to.state != stateActive {
+			to = t.resolve(to)
+		}
+		if to == g {
+			t.current = g
+			return t.take()
+		}
+		if to.onStack {
+			if !g.yield(struct{}{}) {
+				return g.stopped()
+			}
+			continue
+		}
+		if to.state == stateUnstarted {
+			to.start()
+		}
+		to.onStack = true
+		to.pull()
+		to.onStack = false
+	}
+}
+
+// switchSelfOrRefuse is Switch's rare path.
+func (g *Greenlet[V]) switchSelfOrRefuse(to *Greenlet[V], v V) (V, error) {
+	t := g.tree
 	if t == nil || to == nil || t.current != g || to.tree != t {
 		return g.misuse(to)
 	}
-	if to == g {
-		return v, nil
-	}
-	t.target, t.val = to, v
-	return g.transfer()
+	return v, nil // to == g
 }
 
 // Throw is Switch with an error: it suspends g and resumes to with err
@@ -147,10 +176,7 @@ func (g *Greenlet[V]) transfer() (V, error) {
 		if to.onStack {
 			// to is below g: hand the slot down to the greenlet that resumed g.
 			if !g.yield(struct{}{}) {
-				// The closing tree stopped g: nothing was switched.
-				t.take()
-				var zero V
-				return zero, ErrGreenletExit
+				return g.stopped()
 			}
 			continue
 		}
@@ -161,6 +187,14 @@ func (g *Greenlet[V]) transfer() (V, error) {
 		to.pull()
 		to.onStack = false
 	}
+}
+
+// stopped is what a switch of g returns once the closing tree has stopped
+// g: nothing was switched.
+func (g *Greenlet[V]) stopped() (V, error) {
+	g.tree.take()
+	var zero V
+	return zero, ErrGreenletExit
 }
 
 // start creates g's coroutine; the driver resumes it right after.
