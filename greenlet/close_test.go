@@ -2,6 +2,7 @@ package greenlet_test
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -212,4 +213,32 @@ func TestNilGreenletIsError(t *testing.T) {
 		assert.ErrorIs(t, err, greenlet.ErrNilGreenlet)
 		return nil
 	})
+}
+
+// runtime.Goexit in a greenlet (t.FailNow in a test) ends the goroutine that
+// runs the tree, as it would without greenlets; Run's Close still kills the
+// other suspended greenlets, so nothing is left behind.
+func TestGoexitInGreenletStillClosesTree(t *testing.T) {
+	var cleaned, afterSwitch bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = greenlet.Run(func(main *G) error {
+			waiting := greenlet.New(main, func(self *G, _ any) (any, error) {
+				defer func() { cleaned = true }()
+				return toParent(self, nil)
+			})
+			_, _ = main.Switch(waiting, nil)
+			quitter := greenlet.New(main, func(*G, any) (any, error) {
+				runtime.Goexit()
+				return nil, nil
+			})
+			_, _ = main.Switch(quitter, nil)
+			afterSwitch = true
+			return nil
+		})
+	}()
+	<-done
+	assert.False(t, afterSwitch, "Goexit ended the tree's goroutine")
+	assert.True(t, cleaned, "the suspended greenlet was killed on the way out")
 }

@@ -12,7 +12,8 @@ type state uint8
 const (
 	stateUnstarted state = iota
 	stateActive          // started and not dead: running or suspended in a switch
-	stateDead
+	stateDead          // ran, then returned (or panicked, or was killed)
+	stateDeadUnstarted // killed before it ever ran
 )
 
 // A Greenlet is one symmetric coroutine of a Tree: Python's greenlet.greenlet.
@@ -47,11 +48,12 @@ type Greenlet[V any] struct {
 //
 // A nil run is reported when the greenlet is started: it dies and ErrNoRun
 // goes to its parent. A nil parent makes a greenlet of no tree: every switch
-// to it reports ErrNilGreenlet. Creating a greenlet costs one small
-// allocation; starting it costs the runtime coroutine (about 1µs).
+// to it reports ErrNilGreenlet. Creating a greenlet, running it to its end
+// and getting its result costs about 270ns and 8 allocations, most of it the
+// runtime coroutine (BenchmarkGreenletStart).
 func New[V any](parent *Greenlet[V], run func(self *Greenlet[V], arg V) (V, error)) *Greenlet[V] {
 	if parent == nil {
-		return &Greenlet[V]{run: run, state: stateDead}
+		return &Greenlet[V]{run: run, state: stateDeadUnstarted}
 	}
 	return &Greenlet[V]{tree: parent.tree, parent: parent, run: run}
 }
@@ -68,9 +70,10 @@ func New[V any](parent *Greenlet[V], run func(self *Greenlet[V], arg V) (V, erro
 // handle), ErrOtherTree, ErrNilGreenlet, ErrClosed. Once a closing tree has
 // stopped g, Switch returns ErrGreenletExit without switching.
 //
-// A switch costs one runtime coroutine switch between main and another
-// greenlet (about 35ns), two between two non-main greenlets, and allocates
-// nothing.
+// A switch costs one runtime coroutine switch when the target is
+// suspended or is the greenlet that resumed g (a ping-pong between any two
+// greenlets: about 40ns), one per level when it goes further down the chain
+// of resumers, and allocates nothing.
 func (g *Greenlet[V]) Switch(to *Greenlet[V], v V) (V, error) {
 	t := g.tree
 	if t == nil || to == nil || t.current != g || to.tree != t || to == g {
@@ -233,8 +236,7 @@ func (g *Greenlet[V]) call(v V) (rv V, err error) {
 func (g *Greenlet[V]) die() {
 	g.state = stateDead
 	g.tree.unlink(g)
-	g.yield = nil
-	g.run = nil
+	g.pull, g.stop, g.yield, g.run = nil, nil, nil, nil
 	// Until the driver picks the next greenlet, main is the running one; this
 	// also keeps the tree usable from main if run called runtime.Goexit.
 	g.tree.current = g.tree.main
@@ -275,12 +277,12 @@ func (g *Greenlet[V]) IsMain() bool { return g.tree != nil && g.tree.main == g }
 // greenlet always has). A dead greenlet that was killed before it ever ran
 // reports false.
 func (g *Greenlet[V]) Started() bool {
-	return g.state == stateActive || g.pull != nil || g.IsMain()
+	return g.state == stateActive || g.state == stateDead || g.IsMain()
 }
 
 // Dead reports whether g has finished: its run returned (or panicked), or it
 // was killed, including killed before it started (Python: g.dead).
-func (g *Greenlet[V]) Dead() bool { return g.state == stateDead }
+func (g *Greenlet[V]) Dead() bool { return g.state >= stateDead }
 
 // Active reports whether g is started and not dead: running or suspended in
 // a switch (Python: bool(g)).

@@ -138,7 +138,7 @@ func (t *Tree[V]) resolve(to *Greenlet[V]) *Greenlet[V] {
 		switch to.state {
 		case stateActive:
 			return to
-		case stateDead:
+		case stateDead, stateDeadUnstarted:
 			if t.err != nil && errors.Is(t.err, ErrGreenletExit) {
 				t.err = nil // a dead greenlet eats GreenletExit
 			}
@@ -146,7 +146,7 @@ func (t *Tree[V]) resolve(to *Greenlet[V]) *Greenlet[V] {
 			if t.err == nil && to.run != nil {
 				return to
 			}
-			to.state = stateDead
+			to.state = stateDeadUnstarted
 			if t.err == nil {
 				t.err = ErrNoRun
 			} else if errors.Is(t.err, ErrGreenletExit) {
