@@ -10,10 +10,10 @@ import (
 type state uint8
 
 const (
-	stateUnstarted state = iota
-	stateActive          // started and not dead: running or suspended in a switch
-	stateDead          // ran, then returned (or panicked, or was killed)
-	stateDeadUnstarted // killed before it ever ran
+	stateUnstarted     state = iota
+	stateActive              // started and not dead: running or suspended in a switch
+	stateDead                // ran, then returned (or panicked, or was killed)
+	stateDeadUnstarted       // killed before it ever ran
 )
 
 // A Greenlet is one symmetric coroutine of a Tree: Python's greenlet.greenlet.
