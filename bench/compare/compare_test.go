@@ -20,7 +20,7 @@ BenchmarkQueuePutGet/geventgo-2         	 1000000	        70.0 ns/op	       0 B/
 BenchmarkQueuePutGet/geventgo-2         	 1000000	        60.0 ns/op	       0 B/op	       0 allocs/op
 BenchmarkQueuePutGet/geventgo-2         	 1000000	        80.0 ns/op	       0 B/op	       0 allocs/op
 BenchmarkQueuePutGet/chan-2             	 1000000	        50.0 ns/op	       0 B/op	       0 allocs/op
-BenchmarkScaleSpawnJoinAll/n=1000/geventgo-2 	     100	       300.0 ns/op	     100 B/op	       2 allocs/op
+BenchmarkScaleSpawnJoinAll/n=1000/geventgo-2 	     100	       300000 ns/op	 100.0 B/task	 300.0 ns/task	 100000 B/op	       2000 allocs/op
 BenchmarkScaleSpawnJoinAll/n=10000/geventgo-2	     100	       310.0 ns/op	     100 B/op	       2 allocs/op
 BenchmarkCrawl/geventgo-2               	      10	  1000 ns/op	  5000 req/s
 PASS

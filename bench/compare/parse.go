@@ -12,6 +12,7 @@ import (
 // sample is what one benchmark reported over its runs.
 type sample struct {
 	ns, bytes, allocs []float64
+	metrics           map[string][]float64 // custom units from b.ReportMetric
 }
 
 // median of ns/op (or bytes/op, allocs/op); ok is false without data.
@@ -61,6 +62,11 @@ func parseBench(out []byte) map[string]*sample {
 				s.bytes = append(s.bytes, v)
 			case "allocs/op":
 				s.allocs = append(s.allocs, v)
+			default:
+				if s.metrics == nil {
+					s.metrics = map[string][]float64{}
+				}
+				s.metrics[f[i+1]] = append(s.metrics[f[i+1]], v)
 			}
 		}
 	}

@@ -132,7 +132,8 @@ func (t table) writeMarkdown(w io.Writer) {
 }
 
 // scaleTable shows how the cost per task grows with the number of tasks,
-// from benchmarks named Scale<Op>/n=<N>/<impl>.
+// from benchmarks named Scale<Op>/n=<N>/<impl> that report ns/task and
+// B/task (falling back to ns/op and B/op).
 type scaleTable struct {
 	impls []string
 	rows  []scaleRow
@@ -164,8 +165,14 @@ func buildScale(res map[string]*sample, py pythonResult) scaleTable {
 			r = &scaleRow{op: op, n: n, cells: map[string][2]float64{}, py: py.Scale[op][strconv.Itoa(n)]}
 			byKey[key] = r
 		}
-		nsv, _ := median(s.ns)
-		b, _ := median(s.bytes)
+		nsv, ok := median(s.metrics["ns/task"])
+		if !ok {
+			nsv, _ = median(s.ns)
+		}
+		b, ok := median(s.metrics["B/task"])
+		if !ok {
+			b, _ = median(s.bytes)
+		}
 		r.cells[parts[2]] = [2]float64{nsv, b}
 		implSet[parts[2]] = true
 	}
