@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// operation is one row of the table: the CPython original, the hand-written
+// Go alternative and geventgo's mechanism, by benchmark name. Where several
+// names are given, the first one measured is used.
+type operation struct {
+	name   string
+	python string   // key in pybench.py's "ops"
+	plain  []string // Go benchmark names of the plain-Go alternative
+	ours   []string // Go benchmark names of geventgo's mechanism
+	goal   string   // the goal the issues set, for the reader
+}
+
+var operations = []operation{
+	{"generator send", "GeneratorSend", []string{"GeneratorSend/iterpull"}, []string{"GeneratorSend/geventgo"}, "<= 1.2x iter.Pull"},
+	{"generator range", "GeneratorRange", []string{"GeneratorRange/seq"}, []string{"GeneratorRange/geventgo"}, "<= 1.5x iter.Seq"},
+	{"generator create+run+drop", "GeneratorNew", []string{"GeneratorNew/seq", "GeneratorNew/iterpull"}, []string{"GeneratorNew/geventgo"}, ""},
+	{"greenlet switch", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo"}, "<= 1x iter.Pull step"},
+	{"greenlet switch, siblings", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo-siblings"}, "<= 1.5x iter.Pull step"},
+	{"spawn + joinall", "SpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"SpawnJoinAll/geventgo"}, "<= 1.3x go+WaitGroup"},
+	{"queue put+get, cap 100", "QueuePutGet", []string{"QueuePutGet/chan"}, []string{"QueuePutGet/geventgo"}, "<= 1.5x chan"},
+	{"event set+wait", "EventWait", []string{"EventWait/chan", "EventWait/channel", "EventWait/plain"}, []string{"EventWait/geventgo"}, "<= 1.5x chan"},
+	{"lock acquire+release", "Lock", []string{"Lock/mutex", "Lock/sync", "Lock/plain"}, []string{"Lock/geventgo"}, "<= 1.5x sync.Mutex"},
+	{"pool map (100 workers), per item", "PoolMap", []string{"PoolMap/errgroup"}, []string{"PoolMap/geventgo"}, "<= 1.2x errgroup"},
+	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants"},
+	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, ""},
+	{"hub switch (sleep 0)", "HubSwitch", nil, []string{"HubSwitch/geventgo", "HubSwitch"}, ">= 5x faster than gevent"},
+	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, ">= 5x faster than gevent"},
+}
+
+type row struct {
+	op                operation
+	py, plain, ours   float64 // ns/op; 0 when not measured
+	oursBytes, allocs float64
+}
+
+type table struct{ rows []row }
+
+func first(res map[string]*sample, names []string) (*sample, bool) {
+	for _, n := range names {
+		if s, ok := res[n]; ok && len(s.ns) > 0 {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+func buildTable(res map[string]*sample, py pythonResult) table {
+	var t table
+	for _, op := range operations {
+		r := row{op: op, py: py.Ops[op.python]}
+		if s, ok := first(res, op.plain); ok {
+			r.plain, _ = median(s.ns)
+		}
+		if s, ok := first(res, op.ours); ok {
+			r.ours, _ = median(s.ns)
+			r.oursBytes, _ = median(s.bytes)
+			r.allocs, _ = median(s.allocs)
+		}
+		if r.ours == 0 && r.plain == 0 && r.py == 0 {
+			continue
+		}
+		t.rows = append(t.rows, r)
+	}
+	return t
+}
+
+func ns(v float64) string {
+	switch {
+	case v == 0:
+		return "-"
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case v < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+}
+
+// ratio says how geventgo compares: "1.12x" (time ratio, lower is better)
+// against Go, and "41x faster" against CPython.
+func ratio(ours, other float64) string {
+	if ours == 0 || other == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(ours/other, 'f', 2, 64) + "x"
+}
+
+func speedup(ours, other float64) string {
+	if ours == 0 || other == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(other/ours, 'f', 1, 64) + "x faster"
+}
+
+var header = []string{"operation", "CPython ns/op", "plain Go ns/op", "geventgo ns/op", "geventgo vs Go", "geventgo vs CPython", "geventgo B/op, allocs/op", "goal"}
+
+func (r row) cells() []string {
+	mem := "-"
+	if r.ours != 0 {
+		mem = fmt.Sprintf("%.0f B, %.0f", r.oursBytes, r.allocs)
+	}
+	return []string{r.op.name, ns(r.py), ns(r.plain), ns(r.ours), ratio(r.ours, r.plain), speedup(r.ours, r.py), mem, orDash(r.op.goal)}
+}
+
+func (t table) writeText(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r.cells(), "\t"))
+	}
+	tw.Flush()
+}
+
+func (t table) writeMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
+	fmt.Fprintln(w, "|"+strings.Repeat("---|", len(header)))
+	for _, r := range t.rows {
+		fmt.Fprintln(w, "| "+strings.Join(r.cells(), " | ")+" |")
+	}
+}
+
+// scaleTable shows how the cost per task grows with the number of tasks,
+// from benchmarks named Scale<Op>/n=<N>/<impl> that report ns/task and
+// B/task (falling back to ns/op and B/op).
+type scaleTable struct {
+	impls []string
+	rows  []scaleRow
+}
+
+type scaleRow struct {
+	op    string
+	n     int
+	py    float64
+	cells map[string][2]float64 // impl -> ns/op, B/op
+}
+
+func buildScale(res map[string]*sample, py pythonResult) scaleTable {
+	byKey := map[string]*scaleRow{}
+	implSet := map[string]bool{}
+	for name, s := range res {
+		parts := strings.Split(name, "/")
+		if len(parts) != 3 || !strings.HasPrefix(parts[0], "Scale") || !strings.HasPrefix(parts[1], "n=") {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(parts[1], "n="))
+		if err != nil {
+			continue
+		}
+		op := strings.TrimPrefix(parts[0], "Scale")
+		key := op + "/" + parts[1]
+		r := byKey[key]
+		if r == nil {
+			r = &scaleRow{op: op, n: n, cells: map[string][2]float64{}, py: py.Scale[op][strconv.Itoa(n)]}
+			byKey[key] = r
+		}
+		nsv, ok := median(s.metrics["ns/task"])
+		if !ok {
+			nsv, _ = median(s.ns)
+		}
+		b, ok := median(s.metrics["B/task"])
+		if !ok {
+			b, _ = median(s.bytes)
+		}
+		r.cells[parts[2]] = [2]float64{nsv, b}
+		implSet[parts[2]] = true
+	}
+	var sc scaleTable
+	for k := range implSet {
+		sc.impls = append(sc.impls, k)
+	}
+	sort.Strings(sc.impls)
+	for _, r := range byKey {
+		sc.rows = append(sc.rows, *r)
+	}
+	slices.SortFunc(sc.rows, func(a, b scaleRow) int {
+		if c := strings.Compare(a.op, b.op); c != 0 {
+			return c
+		}
+		return a.n - b.n
+	})
+	return sc
+}
+
+func (sc scaleTable) header() []string {
+	h := []string{"scaling", "tasks", "CPython ns/task"}
+	for _, i := range sc.impls {
+		h = append(h, i+" ns/task", i+" B/task")
+	}
+	return h
+}
+
+func (sc scaleTable) cells(r scaleRow) []string {
+	c := []string{r.op, strconv.Itoa(r.n), ns(r.py)}
+	for _, i := range sc.impls {
+		v, ok := r.cells[i]
+		if !ok {
+			c = append(c, "-", "-")
+			continue
+		}
+		c = append(c, ns(v[0]), strconv.FormatFloat(v[1], 'f', 0, 64))
+	}
+	return c
+}
+
+func (sc scaleTable) writeText(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(sc.header(), "\t"))
+	for _, r := range sc.rows {
+		fmt.Fprintln(tw, strings.Join(sc.cells(r), "\t"))
+	}
+	tw.Flush()
+}
+
+func (sc scaleTable) writeMarkdown(w io.Writer) {
+	h := sc.header()
+	fmt.Fprintln(w, "| "+strings.Join(h, " | ")+" |")
+	fmt.Fprintln(w, "|"+strings.Repeat("---|", len(h)))
+	for _, r := range sc.rows {
+		fmt.Fprintln(w, "| "+strings.Join(sc.cells(r), " | ")+" |")
+	}
+}
+
+// pythonResult is pybench.py's JSON.
+type pythonResult struct {
+	Python   string                        `json:"python"`
+	Gevent   string                        `json:"gevent"`
+	Greenlet string                        `json:"greenlet"`
+	Ops      map[string]float64            `json:"ops"`
+	Scale    map[string]map[string]float64 `json:"scale"`
+	Missing  []string                      `json:"missing"`
+}

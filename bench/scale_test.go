@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/geventgo/geventgo/gevent"
+)
+
+// scaleSizes are the task counts of the Scale benchmarks: one op is a batch
+// of n tasks, and the figures that matter are the custom metrics ns/task
+// and B/task, which should stay flat as n grows.
+var scaleSizes = []int{1_000, 10_000, 100_000, 1_000_000}
+
+// perTask runs batch b.N times and reports ns/task and B/task for n tasks
+// per batch.
+func perTask(b *testing.B, n int, batch func()) {
+	b.Helper()
+	b.ReportAllocs()
+	var before, after runtimeMem
+	before.read()
+	start := time.Now()
+	for b.Loop() {
+		batch()
+	}
+	elapsed := time.Since(start)
+	after.read()
+	tasks := float64(b.N) * float64(n)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/tasks, "ns/task")
+	b.ReportMetric(float64(after.total-before.total)/tasks, "B/task")
+}
+
+func BenchmarkScaleSpawnJoinAll(b *testing.B) {
+	ctx := context.Background()
+	body := func(context.Context) (int, error) { return 1, nil }
+	for _, n := range scaleSizes {
+		b.Run(fmt.Sprintf("n=%d/geventgo", n), func(b *testing.B) {
+			gs := make([]*gevent.Greenlet[int], n)
+			perTask(b, n, func() {
+				for i := range gs {
+					gs[i] = gevent.Spawn(ctx, body)
+				}
+				if _, err := gevent.JoinAll(ctx, gs); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+		b.Run(fmt.Sprintf("n=%d/waitgroup", n), func(b *testing.B) {
+			results := make([]int, n)
+			perTask(b, n, func() {
+				var wg sync.WaitGroup
+				for i := range results {
+					wg.Go(func() { results[i], _ = body(ctx) })
+				}
+				wg.Wait()
+			})
+		})
+	}
+}
