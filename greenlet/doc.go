@@ -72,6 +72,6 @@
 // iter.Pull step (two coroutine switches, about 62ns). A goroutine per
 // greenlet handing off over unbuffered channels costs about 3 times as much.
 // A greenlet's whole life (create, run to its end, result to main) costs
-// about 270ns and 8 allocations. See BenchmarkGreenletSwitch and
+// about 300ns and 8 allocations. See BenchmarkGreenletSwitch and
 // BenchmarkGreenletStart in package bench.
 package greenlet
