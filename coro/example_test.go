@@ -1,0 +1,208 @@
+package coro_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/geventgo/geventgo/coro"
+)
+
+// The consumer/producer ("baozi") program of seed 001: two generator
+// consumers are started with next and fed with send. The seed's loop never
+// ends (n+1 instead of n+=1) and sleeps; this one makes five rounds.
+//
+//	def consumer(name):
+//	    print("test")
+//	    while True:
+//	        new_baozi = yield
+//	        print("%s is eating %s" % (name, new_baozi))
+//
+//	con1, con2 = consumer("test1"), consumer("test2")
+//	con1.__next__(); con2.__next__()
+//	n = 0
+//	while n < 5:
+//	    n += 1
+//	    con1.send(n); con2.send(n)
+func Example_baozi() {
+	consumer := func(name string) *coro.Gen[struct{}, int, struct{}] {
+		return coro.New(func(y *coro.Yielder[struct{}, int]) (struct{}, error) {
+			fmt.Println("test")
+			for {
+				baozi, err := y.Yield(struct{}{})
+				if err != nil {
+					return struct{}{}, err
+				}
+				fmt.Printf("%s is eating %d\n", name, baozi)
+			}
+		})
+	}
+	con1, con2 := consumer("test1"), consumer("test2")
+	defer con1.Close()
+	defer con2.Close()
+	con1.Next()
+	con2.Next()
+	for n := 1; n <= 5; n++ {
+		con1.Send(n)
+		con2.Send(n)
+	}
+	// Output:
+	// test
+	// test
+	// test1 is eating 1
+	// test2 is eating 1
+	// test1 is eating 2
+	// test2 is eating 2
+	// test1 is eating 3
+	// test2 is eating 3
+	// test1 is eating 4
+	// test2 is eating 4
+	// test1 is eating 5
+	// test2 is eating 5
+}
+
+// A running average driven by send:
+//
+//	def averager():
+//	    total, count, average = 0.0, 0, None
+//	    while True:
+//	        term = yield average
+//	        total += term; count += 1
+//	        average = total / count
+func ExampleGen_Send() {
+	avg := coro.New(func(y *coro.Yielder[float64, float64]) (struct{}, error) {
+		var total, average float64
+		for count := 1; ; count++ {
+			term, err := y.Yield(average)
+			if err != nil {
+				return struct{}{}, err
+			}
+			total += term
+			average = total / float64(count)
+		}
+	})
+	defer avg.Close()
+	avg.Next() // prime it: run to the first yield
+	for _, x := range []float64{10, 30, 5} {
+		a, _ := avg.Send(x)
+		fmt.Println(a)
+	}
+	// Output:
+	// 10
+	// 20
+	// 15
+}
+
+type tree struct {
+	value       string
+	left, right *tree
+}
+
+// walk is a recursive generator: yield from delegates to the subtrees and
+// gets back how many nodes each had.
+//
+//	def walk(t):
+//	    if t is None: return 0
+//	    n = yield from walk(t.left)
+//	    yield t.value
+//	    m = yield from walk(t.right)
+//	    return n + 1 + m
+func walk(t *tree) *coro.Gen[string, struct{}, int] {
+	return coro.New(func(y *coro.Yielder[string, struct{}]) (int, error) {
+		if t == nil {
+			return 0, nil
+		}
+		n, err := coro.YieldFrom(y, walk(t.left))
+		if err != nil {
+			return n, err
+		}
+		if _, err := y.Yield(t.value); err != nil {
+			return n, err
+		}
+		m, err := coro.YieldFrom(y, walk(t.right))
+		return n + 1 + m, err
+	})
+}
+
+// Flattening a tree with yield from. Ranging runs the whole recursion on
+// the caller's stack: no coroutine is created.
+func ExampleYieldFrom() {
+	t := &tree{"d",
+		&tree{"b", &tree{"a", nil, nil}, &tree{"c", nil, nil}},
+		&tree{"f", &tree{"e", nil, nil}, nil}}
+	g := walk(t)
+	var values []string
+	for v := range g.All() {
+		values = append(values, v)
+	}
+	n, err := g.Result()
+	fmt.Println(strings.Join(values, " "))
+	fmt.Println("nodes:", n, err)
+	// Output:
+	// a b c d e f
+	// nodes: 6 <nil>
+}
+
+// Close with cleanup: the body's pending yield reports ErrGeneratorExit
+// and its deferred cleanup runs, like Python's try/finally around yield.
+//
+//	def lines():
+//	    f = open("data")
+//	    try:
+//	        for line in f: yield line
+//	    finally:
+//	        f.close()
+func ExampleGen_Close() {
+	g := coro.New(func(y *coro.Yielder[string, struct{}]) (struct{}, error) {
+		fmt.Println("open")
+		defer fmt.Println("close the file")
+		for _, line := range []string{"one", "two", "three"} {
+			if _, err := y.Yield(line); err != nil {
+				fmt.Println("body saw:", err)
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	first, _ := g.Next()
+	fmt.Println(first)
+	fmt.Println("Close:", g.Close())
+	_, err := g.Next()
+	fmt.Println("Next after close:", err)
+	// Output:
+	// open
+	// one
+	// body saw: coro: generator exit
+	// close the file
+	// Close: <nil>
+	// Next after close: coro: stop iteration
+}
+
+// A plain generator ranged over, with its return value read afterwards.
+//
+//	def fib(n):
+//	    a, b = 0, 1
+//	    for _ in range(n):
+//	        yield a
+//	        a, b = b, a + b
+//	    return "done"
+func ExampleGen_All() {
+	fib := coro.New(func(y *coro.Yielder[int, struct{}]) (string, error) {
+		a, b := 0, 1
+		for range 10 {
+			if _, err := y.Yield(a); err != nil {
+				return "", err
+			}
+			a, b = b, a+b
+		}
+		return "done", nil
+	})
+	var values []int
+	for v := range fib.All() {
+		values = append(values, v)
+	}
+	fmt.Println(values)
+	fmt.Println(fib.Result())
+	// Output:
+	// [0 1 1 2 3 5 8 13 21 34]
+	// done <nil>
+}

@@ -1,0 +1,272 @@
+package coro
+
+import (
+	"errors"
+	"iter"
+	"reflect"
+	"sync/atomic"
+
+	"github.com/geventgo/geventgo/internal/panics"
+)
+
+// Gen is a generator: a body that yields values of type Y, receives values
+// of type S from Send, and ends with a result of type R and an error.
+// Python's generator object. Create one with New.
+//
+// A Gen is driven either by ranging over All (push mode: the body runs on
+// the caller's stack and each Yield calls the loop body directly, about the
+// cost of a plain iter.Seq) or step by step with Next, Send, Throw and
+// Close (pull mode: the body runs on a runtime coroutine, as with
+// iter.Pull, and each step costs about one iter.Pull step, with no
+// allocation). A generator started in pull mode can still be ranged over
+// afterwards; the range then pulls.
+//
+// A generator is meant to be driven by one goroutine at a time. A step
+// attempted while another step of the same generator is executing (from
+// the body itself, or from another goroutine at the same moment) is refused
+// with ErrRunning and changes nothing. Done and Result must not be called
+// concurrently with a step.
+//
+// A generator suspended in pull mode holds a coroutine, like an iter.Pull
+// whose stop was never called: drive it to its end or call Close (defer
+// g.Close() is the idiom). Ranging over All never leaves one behind.
+type Gen[Y, S, R any] struct {
+	y     Yielder[Y, S]
+	body  func(*Yielder[Y, S]) (R, error)
+	busy  atomic.Bool // a step or a push-mode range is executing
+	state genState
+	next  func() (Y, bool)
+	stop  func()
+	ret   R
+	err   error
+}
+
+type genState uint8
+
+const (
+	unstarted genState = iota
+	suspended          // pull mode, parked at a Yield (or about to start)
+	pushing            // push mode: the body runs inside a range over All
+	finished
+)
+
+// New returns a generator that will run body. Creating it runs nothing:
+// the body starts at the first Next, Send or range, like calling a Python
+// generator function.
+//
+// The body yields with y.Yield and ends by returning: its result and error
+// are what Result reports once the generator is done, and a non-nil error
+// is also what the step that ran the end returns (the exception propagating
+// out of next/send). A panic in the body is recovered and becomes that
+// error, a *panics.Error with the stack.
+func New[Y, S, R any](body func(y *Yielder[Y, S]) (R, error)) *Gen[Y, S, R] {
+	return &Gen[Y, S, R]{body: body}
+}
+
+// Next resumes the body until its next Yield and returns the yielded value:
+// Python's next(g), which is Send with S's zero value. At the end it returns
+// ErrStopIteration if the body returned a nil error, or the body's error;
+// every later call returns ErrStopIteration.
+func (g *Gen[Y, S, R]) Next() (Y, error) {
+	var zero S
+	return g.step(zero, nil)
+}
+
+// Send resumes the body with v as the result of its pending Yield and
+// returns the next yielded value: Python's g.send(v). On a generator that
+// has not started, only S's zero value may be sent (it starts the body);
+// any other value returns ErrSendUnstarted and starts nothing. The end is
+// reported as by Next.
+func (g *Gen[Y, S, R]) Send(v S) (Y, error) { return g.step(v, nil) }
+
+// Throw resumes the body with err as the error of its pending Yield:
+// Python's g.throw(err). If the body handles it and yields again, Throw
+// returns that value; if the body returns, Throw reports the end as Next
+// does (so a body that returns err unchanged makes Throw return err). On a
+// generator that has not started, the body never runs: the generator is
+// finished with err, which Throw returns. On a finished generator Throw
+// returns err, as Python re-raises the thrown exception. A nil err throws
+// ErrGeneratorExit.
+func (g *Gen[Y, S, R]) Throw(err error) (Y, error) {
+	if err == nil {
+		err = ErrGeneratorExit
+	}
+	var zero S
+	return g.step(zero, err)
+}
+
+// Close ends the generator: Python's g.close(). A suspended body's pending
+// Yield returns ErrGeneratorExit and the body must return; Close then
+// returns nil, or the error the body returned if it is not
+// ErrGeneratorExit. A body that yields again instead makes Close return
+// ErrIgnoredExit; unlike Python, which leaves such a generator suspended,
+// Close then finishes it: every further Yield returns ErrGeneratorExit at
+// once, and Close waits for the body to return. Closing a generator that has
+// not started or has finished does nothing and returns nil.
+func (g *Gen[Y, S, R]) Close() error {
+	if !g.busy.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer g.busy.Store(false)
+	switch g.state {
+	case unstarted:
+		g.state = finished
+		return nil
+	case finished:
+		return nil
+	}
+	g.y.exiting = true
+	g.y.thrown = ErrGeneratorExit
+	if _, yielded := g.next(); yielded {
+		g.stop() // every further Yield reports ErrGeneratorExit; waits for the end
+		g.end()
+		return ErrIgnoredExit
+	}
+	g.end()
+	return g.err
+}
+
+// Done reports whether the generator has finished: its body returned, or it
+// was closed or thrown into before it started.
+func (g *Gen[Y, S, R]) Done() bool { return g.state == finished }
+
+// Result returns the body's return value and error once the generator is
+// done: Python's StopIteration.value (and the exception that ended it).
+// Before that it returns R's zero value and a nil error. After Close the
+// error is nil unless the body failed while closing (or ignored the exit:
+// ErrIgnoredExit). After a range over All, Result is where the body's error
+// is found.
+func (g *Gen[Y, S, R]) Result() (R, error) { return g.ret, g.err }
+
+// All returns the generator's values as an iter.Seq, for range: Python's
+// for v in g. On a generator that has not started, the body runs on the
+// ranging goroutine, each Yield calling the loop body directly: no
+// coroutine, no switch. A break out of the loop closes the generator: the
+// pending Yield returns ErrGeneratorExit. On a started generator the range
+// pulls with Next, and a break calls Close. The body's error, if any, is
+// available from Result after the loop. A panic in the loop body propagates
+// to the ranging code as usual. Ranging over a generator that is executing
+// (from its own body) or done yields nothing.
+func (g *Gen[Y, S, R]) All() iter.Seq[Y] {
+	return func(yield func(Y) bool) {
+		if !g.busy.CompareAndSwap(false, true) {
+			return
+		}
+		if g.state == unstarted {
+			g.push(yield)
+			return
+		}
+		g.busy.Store(false)
+		for {
+			v, err := g.Next()
+			if err != nil {
+				return
+			}
+			if !yield(v) {
+				g.Close()
+				return
+			}
+		}
+	}
+}
+
+// push runs the whole body in push mode, with busy held.
+func (g *Gen[Y, S, R]) push(yield func(Y) bool) {
+	defer func() {
+		g.y.push = nil
+		g.state = finished
+		g.busy.Store(false)
+	}()
+	g.state = pushing
+	g.y.push = yield
+	g.run()
+	g.end()
+}
+
+// step runs one pull-mode step: sends s, or throws thrown, into the body.
+// The common case, a suspended generator, takes the short path.
+func (g *Gen[Y, S, R]) step(s S, thrown error) (v Y, err error) {
+	if !g.busy.CompareAndSwap(false, true) {
+		return v, ErrRunning
+	}
+	if g.state != suspended {
+		if v, err, resumed := g.start(s, thrown); !resumed {
+			g.busy.Store(false)
+			return v, err
+		}
+	}
+	g.y.sent, g.y.thrown = s, thrown
+	v, ok := g.next()
+	if !ok {
+		g.end()
+		err = ErrStopIteration
+		if g.err != nil {
+			err = g.err
+		}
+	}
+	g.busy.Store(false)
+	return v, err
+}
+
+// start handles a step on a generator that is not suspended: it starts an
+// unstarted one in pull mode (resumed: the step goes on), or answers for a
+// finished or unstartable one.
+func (g *Gen[Y, S, R]) start(s S, thrown error) (v Y, err error, resumed bool) {
+	switch {
+	case g.state == finished && thrown != nil:
+		return v, thrown, false
+	case g.state == finished:
+		return v, ErrStopIteration, false
+	case thrown != nil:
+		g.state, g.err = finished, thrown
+		return v, thrown, false
+	case !isZero(s):
+		return v, ErrSendUnstarted, false
+	}
+	g.next, g.stop = iter.Pull(g.pullBody)
+	g.state = suspended
+	return v, nil, true
+}
+
+// pullBody is the iter.Seq that iter.Pull runs on its coroutine.
+func (g *Gen[Y, S, R]) pullBody(yield func(Y) bool) {
+	g.y.pull = yield
+	g.run()
+	g.y.pull = nil
+}
+
+// run calls the body, turning its panic into its error. A panic raised by
+// the loop body of a push-mode range is not the generator's: it goes on.
+func (g *Gen[Y, S, R]) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			if g.y.inLoop {
+				panic(r)
+			}
+			var zero R
+			g.ret, g.err = zero, panics.New(r)
+		}
+	}()
+	g.ret, g.err = g.body(&g.y)
+}
+
+// end marks the generator finished and settles how a close went: a body
+// that returned ErrGeneratorExit after being closed ended cleanly; one that
+// yielded again ignored the exit.
+func (g *Gen[Y, S, R]) end() {
+	g.state = finished
+	g.next, g.stop = nil, nil
+	if !g.y.exiting {
+		return
+	}
+	switch {
+	case g.y.ignored && (g.err == nil || errors.Is(g.err, ErrGeneratorExit)):
+		g.err = ErrIgnoredExit
+	case errors.Is(g.err, ErrGeneratorExit):
+		g.err = nil
+	}
+}
+
+// isZero reports whether v is its type's zero value. It is only called
+// when a generator starts, so reflection's cost does not matter.
+func isZero[S any](v S) bool { return reflect.ValueOf(&v).Elem().IsZero() }
