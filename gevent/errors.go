@@ -18,6 +18,16 @@ var ErrGreenletExit = errors.New("gevent: greenlet exit")
 // itself: waiting for its own end would block forever.
 var ErrJoinSelf = errors.New("gevent: a green thread cannot wait for itself")
 
+// ErrNotLocked is returned by Lock.Release and RLock.Release when the lock
+// is not held (by the caller, for an RLock): Python's RuntimeError
+// "release unlocked lock" / "cannot release un-acquired lock".
+var ErrNotLocked = errors.New("gevent: release of a lock that is not held")
+
+// ErrOverRelease is returned by BoundedSemaphore.Release when the release
+// would raise the counter above its initial value: Python's ValueError
+// "Semaphore released too many times".
+var ErrOverRelease = errors.New("gevent: semaphore released too many times")
+
 // PanicError is the error of a green thread whose body panicked: Value is
 // what was passed to panic and Stack the panicking goroutine's stack.
 // errors.As(err, new(*PanicError)) finds it.

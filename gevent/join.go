@@ -52,7 +52,7 @@ func JoinAll[G Joinable](ctx context.Context, gs []G, opts ...JoinOption) ([]G, 
 	}
 	if cfg.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.timeout)
+		ctx, cancel = withTimeout(ctx, cfg.timeout, context.DeadlineExceeded)
 		defer cancel()
 	}
 	var err error

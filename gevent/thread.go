@@ -37,7 +37,7 @@ type Thread struct {
 	mu         sync.Mutex
 	done       atomic.Pointer[chan struct{}] // ctx.Done, made on first use
 	ctxErr     error                         // set once the context is cancelled
-	afters     []*afterFunc                  // AfterFunc registrations
+	afters     []*afterReg                   // AfterFunc registrations
 	stopParent func() bool                   // unregisters from the parent context
 	joiners    waitq                         // parked in Join
 	onEnd      []func()                      // Link callbacks, in link order
@@ -140,22 +140,7 @@ func (t *Thread) Join(ctx context.Context) error {
 		t.mu.Unlock()
 		return nil
 	}
-	w := getWaiter(ctx)
-	t.joiners.push(w)
-	t.mu.Unlock()
-	err := w.wait(ctx)
-	if err != nil {
-		t.mu.Lock()
-		if !t.joiners.remove(w) {
-			err = nil // finished while we were being cancelled
-		}
-		t.mu.Unlock()
-		if err != nil {
-			err = ctxError(ctx)
-		}
-	}
-	putWaiter(w)
-	return err
+	return block(ctx, &t.mu, &t.joiners)
 }
 
 // Cancel asks the green thread to stop and returns at once: its context is
@@ -311,13 +296,13 @@ func (c *threadCtx) Value(key any) any {
 
 func (c *threadCtx) String() string { return "gevent.Thread(" + c.t.Name() + ")" }
 
-type afterFunc struct{ f func() }
+type afterReg struct{ f func() }
 
 // AfterFunc lets contexts derived from a green thread's context register for
 // its cancellation without a watcher goroutine (context.AfterFunc uses it).
 func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
 	t := c.t
-	a := &afterFunc{f: f}
+	a := &afterReg{f: f}
 	t.mu.Lock()
 	if t.ctxErr != nil {
 		t.mu.Unlock()

@@ -37,6 +37,10 @@ type scheduler interface {
 	// sleep suspends the calling green thread for d on the hub's clock;
 	// d <= 0 yields the turn to every thread already ready.
 	sleep(ctx context.Context, d time.Duration) error
+	// afterFunc calls f on its own goroutine once d has passed on the hub's
+	// clock, unless stop is called first; stop reports whether it prevented
+	// the call, like time.Timer.Stop.
+	afterFunc(d time.Duration, f func()) (stop func() bool)
 }
 
 // waiter is one parked caller. It is owned by the primitive's waitq while
@@ -101,6 +105,31 @@ func (w *waiter) wake() {
 	w.ready <- struct{}{}
 }
 
+// block parks the caller in q until a wake or the end of ctx. It must be
+// called with mu, the primitive's mutex, held; it returns with mu
+// released. It returns nil when the caller was woken, even if ctx ended at
+// the same moment: whatever the waker handed over (a lock, a permit, the
+// news that an item is there) is the caller's. Otherwise it returns ctx's
+// error (see ctxError) and the caller is out of q.
+func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
+	w := getWaiter(ctx)
+	q.push(w)
+	mu.Unlock()
+	err := w.wait(ctx)
+	if err != nil {
+		mu.Lock()
+		if !q.remove(w) {
+			err = nil // woken while being cancelled: the wake wins
+		}
+		mu.Unlock()
+		if err != nil {
+			err = ctxError(ctx)
+		}
+	}
+	putWaiter(w)
+	return err
+}
+
 // waitq is an intrusive FIFO of waiters. The zero value is empty. It is not
 // safe for concurrent use: its owner guards it with a mutex.
 type waitq struct {
@@ -152,6 +181,15 @@ func (q *waitq) unlink(w *waiter) {
 	}
 	w.next, w.prev, w.inq = nil, nil, false
 	q.n--
+}
+
+// wakeOne pops and wakes the oldest waiter, and reports whether there was one.
+func (q *waitq) wakeOne() bool {
+	w := q.pop()
+	if w != nil {
+		w.wake()
+	}
+	return w != nil
 }
 
 // wakeAll pops and wakes every waiter, oldest first.

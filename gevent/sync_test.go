@@ -1,0 +1,354 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// until spins (yielding the processor) until cond holds: it synchronises
+// a test on a state the code under test reaches, such as a waiter parked
+// in a wait queue. It fails the test after a generous bound.
+func until(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		runtime.Gosched()
+	}
+}
+
+// queued reports how many callers are parked in q, under mu.
+func queued(mu *sync.Mutex, q *waitq) int {
+	mu.Lock()
+	defer mu.Unlock()
+	return q.n
+}
+
+func TestEvent(t *testing.T) {
+	ctx := context.Background()
+	var e Event
+	assert.False(t, e.IsSet())
+	const n = 5
+	var woke atomic.Int32
+	gs := make([]*Greenlet[struct{}], n)
+	for i := range gs {
+		gs[i] = Go(ctx, func(ctx context.Context) error {
+			err := e.Wait(ctx)
+			woke.Add(1)
+			return err
+		})
+	}
+	until(t, func() bool { return queued(&e.mu, &e.waiters) == n })
+	assert.Zero(t, woke.Load())
+	e.Set()
+	_, err := JoinAll(ctx, gs, RaiseError())
+	require.NoError(t, err)
+	assert.EqualValues(t, n, woke.Load())
+	assert.True(t, e.IsSet())
+	require.NoError(t, e.Wait(ctx), "a set event does not block")
+	e.Clear()
+	assert.False(t, e.IsSet())
+
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	err = e.Wait(tctx)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "Python's wait(timeout) returning False")
+	assert.Zero(t, queued(&e.mu, &e.waiters), "a timed-out waiter leaves the queue")
+}
+
+func TestAsyncResult(t *testing.T) {
+	ctx := context.Background()
+	var r AsyncResult[string]
+	assert.False(t, r.Ready())
+	assert.Equal(t, "", r.Value())
+	assert.NoError(t, r.Err())
+	g := Spawn(ctx, func(ctx context.Context) (string, error) { return r.Get(ctx) })
+	until(t, func() bool { return queued(&r.mu, &r.waiters) == 1 })
+	require.NoError(t, r.Set("hello"))
+	v, err := g.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", v)
+	assert.True(t, r.Successful())
+	assert.ErrorIs(t, r.Set("again"), ErrAlreadySet)
+	assert.ErrorIs(t, r.SetError(errBoom), ErrAlreadySet)
+	assert.Equal(t, "hello", r.Value(), "a result never changes")
+
+	var f AsyncResult[int]
+	require.NoError(t, f.SetError(errBoom))
+	_, err = f.Get(ctx)
+	assert.ErrorIs(t, err, errBoom)
+	require.NoError(t, f.Wait(ctx), "Wait reports the wait, not the result")
+	assert.False(t, f.Successful())
+	assert.ErrorIs(t, f.Err(), errBoom)
+
+	var never AsyncResult[int]
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = never.Get(cctx)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestLockMutualExclusion(t *testing.T) {
+	ctx := context.Background()
+	var (
+		l       Lock
+		inside  atomic.Int32
+		maxSeen atomic.Int32
+		counter int
+	)
+	gs := make([]*Greenlet[struct{}], 20)
+	for i := range gs {
+		gs[i] = Go(ctx, func(ctx context.Context) error {
+			for range 200 {
+				if err := l.Acquire(ctx); err != nil {
+					return err
+				}
+				n := inside.Add(1)
+				if n > maxSeen.Load() {
+					maxSeen.Store(n)
+				}
+				counter++
+				inside.Add(-1)
+				if err := l.Release(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	_, err := JoinAll(ctx, gs, RaiseError())
+	require.NoError(t, err)
+	assert.Equal(t, 20*200, counter)
+	assert.EqualValues(t, 1, maxSeen.Load())
+	assert.False(t, l.Locked())
+}
+
+func TestLockFIFOHandoffAndErrors(t *testing.T) {
+	ctx := context.Background()
+	var l Lock
+	assert.ErrorIs(t, l.Release(), ErrNotLocked)
+	require.NoError(t, l.Acquire(ctx))
+	assert.False(t, l.TryAcquire())
+	var order []int
+	var gs []*Greenlet[struct{}]
+	for i := range 3 {
+		gs = append(gs, Go(ctx, func(ctx context.Context) error {
+			if err := l.Acquire(ctx); err != nil {
+				return err
+			}
+			order = append(order, i) // guarded by l
+			return l.Release()
+		}))
+		until(t, func() bool { return queued(&l.mu, &l.waiters) == i+1 })
+	}
+	require.NoError(t, l.Release())
+	_, err := JoinAll(ctx, gs, RaiseError())
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 2}, order, "waiters get the lock in arrival order")
+
+	require.NoError(t, l.Acquire(ctx))
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, l.Acquire(tctx), context.DeadlineExceeded)
+	require.NoError(t, l.Release())
+	assert.True(t, l.TryAcquire(), "a timed-out waiter does not keep the lock")
+	require.NoError(t, l.Release())
+}
+
+func TestRLock(t *testing.T) {
+	ctx := context.Background()
+	var l RLock
+	g := Go(ctx, func(ctx context.Context) error {
+		for range 3 {
+			if err := l.Acquire(ctx); err != nil {
+				return err
+			}
+		}
+		if !l.TryAcquire(ctx) {
+			return errors.New("re-entry refused")
+		}
+		for range 4 {
+			if err := l.Release(ctx); err != nil {
+				return err
+			}
+		}
+		return l.Release(ctx) // one too many
+	})
+	_, err := g.Get(ctx)
+	assert.ErrorIs(t, err, ErrNotLocked)
+	assert.False(t, l.Locked())
+
+	// Held by one green thread: another cannot release it, and waits.
+	held := make(chan struct{})
+	release := make(chan struct{})
+	owner := Go(ctx, func(ctx context.Context) error {
+		if err := l.Acquire(ctx); err != nil {
+			return err
+		}
+		close(held)
+		<-release
+		return l.Release(ctx)
+	})
+	<-held
+	other := Go(ctx, func(ctx context.Context) error {
+		if err := l.Release(ctx); !errors.Is(err, ErrNotLocked) {
+			return errors.New("a non-owner released the lock")
+		}
+		if err := l.Acquire(ctx); err != nil {
+			return err
+		}
+		return l.Release(ctx)
+	})
+	until(t, func() bool { return queued(&l.mu, &l.waiters) == 1 })
+	assert.ErrorIs(t, l.Release(ctx), ErrNotLocked, "code outside green threads is not the owner either")
+	close(release)
+	_, err = JoinAll(ctx, []*Greenlet[struct{}]{owner, other}, RaiseError())
+	require.NoError(t, err)
+	require.NoError(t, owner.Err())
+	require.NoError(t, other.Err())
+}
+
+func TestSemaphore(t *testing.T) {
+	ctx := context.Background()
+	s := NewSemaphore(3)
+	var inside, maxSeen atomic.Int32
+	gs := make([]*Greenlet[struct{}], 12)
+	for i := range gs {
+		gs[i] = Go(ctx, func(ctx context.Context) error {
+			if err := s.Acquire(ctx); err != nil {
+				return err
+			}
+			n := inside.Add(1)
+			for {
+				m := maxSeen.Load()
+				if n <= m || maxSeen.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			Sleep(ctx, 0)
+			inside.Add(-1)
+			return s.Release()
+		})
+	}
+	_, err := JoinAll(ctx, gs, RaiseError())
+	require.NoError(t, err)
+	assert.LessOrEqual(t, maxSeen.Load(), int32(3))
+	assert.Equal(t, 3, s.Counter())
+	require.NoError(t, s.Release(), "a plain semaphore may grow")
+	assert.Equal(t, 4, s.Counter())
+
+	b := NewBoundedSemaphore(1)
+	assert.True(t, b.TryAcquire())
+	assert.False(t, b.TryAcquire())
+	require.NoError(t, b.Release())
+	assert.ErrorIs(t, b.Release(), ErrOverRelease)
+	assert.Equal(t, 1, b.Counter())
+
+	var none Semaphore
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, none.Acquire(tctx), context.DeadlineExceeded, "the zero Semaphore has no permits")
+	assert.Zero(t, none.Waiters())
+}
+
+func TestTimeout(t *testing.T) {
+	ctx := context.Background()
+	err := WithTimeout(ctx, 5*time.Millisecond, func(ctx context.Context) error {
+		return Sleep(ctx, time.Hour)
+	})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var te *TimeoutError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 5*time.Millisecond, te.After)
+
+	err = WithTimeout(ctx, time.Hour, func(ctx context.Context) error { return errBoom })
+	assert.ErrorIs(t, err, errBoom, "the body's own error is not a timeout")
+	assert.NotErrorIs(t, err, ErrTimeout)
+	require.NoError(t, WithTimeout(ctx, time.Hour, func(context.Context) error { return nil }))
+
+	errMine := errors.New("too slow")
+	err = Timeout{After: time.Millisecond, Err: errMine}.Run(ctx, func(ctx context.Context) error {
+		var e Event
+		werr := e.Wait(ctx)
+		assert.ErrorIs(t, werr, errMine, "the body's blocking call sees the cause")
+		return werr
+	})
+	assert.Equal(t, errMine, err, "gevent's Timeout(seconds, exception)")
+	require.NoError(t, Timeout{}.Run(ctx, func(context.Context) error { return nil }), "the zero Timeout never expires")
+	assert.Equal(t, `Timeout(1s, "too slow")`, Timeout{After: time.Second, Err: errMine}.String())
+}
+
+// TestKillWakesEveryBlockingCall kills a green thread blocked in each of
+// the package's blocking calls: each wakes with ErrGreenletExit.
+func TestKillWakesEveryBlockingCall(t *testing.T) {
+	ctx := context.Background()
+	var (
+		ev      Event
+		ar      AsyncResult[int]
+		lk      Lock
+		rl      RLock
+		sem     = NewSemaphore(0)
+		full    = NewQueue[int](1)
+		empty   = NewQueue[int](0)
+		joinq   Queue[int]
+		_, pend = Pipe[int]()
+		forever = Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	)
+	defer forever.Kill(ctx)
+	require.NoError(t, lk.Acquire(ctx))
+	require.NoError(t, rl.Acquire(ctx))
+	require.NoError(t, full.Put(ctx, 1))
+	require.NoError(t, joinq.Put(ctx, 1))
+	cases := []struct {
+		name    string
+		block   func(ctx context.Context) error
+		blocked func() bool
+	}{
+		{"Sleep", func(ctx context.Context) error { return Sleep(ctx, time.Hour) }, nil},
+		{"Greenlet.Get", func(ctx context.Context) error { return forever.Join(ctx) },
+			func() bool { return queued(&forever.mu, &forever.joiners) > 0 }},
+		{"JoinAll", func(ctx context.Context) error { _, err := JoinAll(ctx, []*Greenlet[struct{}]{forever}); return err },
+			func() bool { return queued(&forever.mu, &forever.joiners) > 0 }},
+		{"Event.Wait", ev.Wait, func() bool { return queued(&ev.mu, &ev.waiters) > 0 }},
+		{"AsyncResult.Get", func(ctx context.Context) error { _, err := ar.Get(ctx); return err },
+			func() bool { return queued(&ar.mu, &ar.waiters) > 0 }},
+		{"Lock.Acquire", lk.Acquire, func() bool { return queued(&lk.mu, &lk.waiters) > 0 }},
+		{"RLock.Acquire", rl.Acquire, func() bool { return queued(&rl.mu, &rl.waiters) > 0 }},
+		{"Semaphore.Acquire", sem.Acquire, func() bool { return sem.Waiters() > 0 }},
+		{"Queue.Put", func(ctx context.Context) error { return full.Put(ctx, 2) },
+			func() bool { return queued(&full.mu, &full.putters) > 0 }},
+		{"Queue.Get", func(ctx context.Context) error { _, err := empty.Get(ctx); return err },
+			func() bool { return queued(&empty.mu, &empty.getters) > 0 }},
+		{"Queue.Join", joinq.Join, func() bool { return queued(&joinq.mu, &joinq.joiners) > 0 }},
+		{"Pipe.Recv", func(ctx context.Context) error { _, err := pend.Recv(ctx); return err },
+			func() bool { return queued(&pend.in.mu, &pend.in.getters) > 0 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := Go(ctx, c.block)
+			until(t, g.Started)
+			if c.blocked != nil {
+				until(t, c.blocked)
+			}
+			require.NoError(t, g.Kill(ctx))
+			err := g.Err()
+			assert.ErrorIs(t, err, ErrGreenletExit)
+			assert.ErrorIs(t, err, context.Canceled)
+			if c.blocked != nil {
+				assert.False(t, c.blocked(), "the killed waiter left the queue")
+			}
+		})
+	}
+}
