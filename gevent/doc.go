@@ -16,6 +16,17 @@
 //	gevent.sleep(1) / sleep(0)         gevent.Sleep(ctx, time.Second) / gevent.Sleep(ctx, 0)
 //	gevent.getcurrent()                gevent.Current(ctx)
 //	except GreenletExit                errors.Is(err, gevent.ErrGreenletExit)
+//	Event(): set/clear/is_set/wait     var e gevent.Event; e.Set(); e.Clear(); e.IsSet(); e.Wait(ctx)
+//	AsyncResult(): set/get             var r gevent.AsyncResult[T]; r.Set(v); r.SetError(err); r.Get(ctx)
+//	Lock(), RLock()                    var l gevent.Lock; l.Acquire(ctx); l.Release()  /  gevent.RLock (owner: the green thread)
+//	Semaphore(n), BoundedSemaphore(n)  gevent.NewSemaphore(n), gevent.NewBoundedSemaphore(n): Acquire(ctx), Release()
+//	with gevent.Timeout(s, exc):       gevent.Timeout{After: d, Err: exc}.Run(ctx, fn); gevent.WithTimeout(ctx, d, fn)
+//	Queue(maxsize): put/get            q := gevent.NewQueue[T](n); q.Put(ctx, v); q.Get(ctx); PutNowait/GetNowait (ErrFull/ErrEmpty)
+//	JoinableQueue: task_done/join      q.TaskDone(); q.Join(ctx)   (every Queue is joinable, as gevent's since 25.4)
+//	LifoQueue, PriorityQueue           gevent.NewLifoQueue[T](n), gevent.NewPriorityQueue(n, less)
+//	for item in q (until closed)       for v := range q.All(ctx); q.Close()
+//	a, b = Pipe(): send/recv/close     a, b := gevent.Pipe[T](); a.Send(v); b.Recv(ctx) (io.EOF once a is closed); a.Close()
+//	Manager().dict(), .list()          var d gevent.Dict[K, V]; var l gevent.List[T]  (d.Update(k, f) for d[k] += 1)
 //
 // # Free mode and the Hub
 //

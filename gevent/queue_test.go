@@ -351,3 +351,54 @@ func TestDictAndList(t *testing.T) {
 	_, ok = empty.Pop()
 	assert.False(t, ok)
 }
+
+func TestChannelRendezvous(t *testing.T) {
+	ctx := context.Background()
+	var c Channel[string]
+	put := Go(ctx, func(ctx context.Context) error { return c.Put(ctx, "hi") })
+	until(t, func() bool { return queued(&c.mu, &c.putters) == 1 })
+	assert.False(t, put.Ready(), "Put waits for a taker")
+	v, err := c.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "hi", v)
+	require.NoError(t, put.Join(ctx))
+	require.NoError(t, put.Err())
+
+	// A Put that gives up withdraws its item; the next one is delivered.
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, c.Put(tctx, "withdrawn"), context.DeadlineExceeded)
+	later := Go(ctx, func(ctx context.Context) error { return c.Put(ctx, "kept") })
+	v, err = c.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "kept", v)
+	require.NoError(t, later.Join(ctx))
+
+	// Many putters and getters: each item once.
+	var puts, gets []*Greenlet[struct{}]
+	var mu sync.Mutex
+	got := map[int]int{}
+	var ic Channel[int]
+	for i := range 200 {
+		puts = append(puts, Go(ctx, func(ctx context.Context) error { return ic.Put(ctx, i) }))
+	}
+	for range 200 {
+		gets = append(gets, Go(ctx, func(ctx context.Context) error {
+			v, err := ic.Get(ctx)
+			mu.Lock()
+			got[v]++
+			mu.Unlock()
+			return err
+		}))
+	}
+	_, err = JoinAll(ctx, append(puts, gets...), RaiseError())
+	require.NoError(t, err)
+	assert.Len(t, got, 200)
+
+	getter := Spawn(ctx, func(ctx context.Context) (int, error) { return ic.Get(ctx) })
+	until(t, func() bool { return queued(&ic.mu, &ic.getters) == 1 })
+	ic.Close()
+	_, err = getter.Get(ctx)
+	assert.ErrorIs(t, err, ErrQueueClosed)
+	assert.ErrorIs(t, ic.Put(ctx, 1), ErrQueueClosed)
+}

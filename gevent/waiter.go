@@ -87,10 +87,15 @@ func (w *waiter) wait(ctx context.Context) error {
 	if w.sched != nil {
 		return w.sched.park(ctx, w)
 	}
+	done := ctx.Done()
+	if done == nil { // a context that is never cancelled: no select needed
+		<-w.ready
+		return nil
+	}
 	select {
 	case <-w.ready:
 		return nil
-	case <-ctx.Done():
+	case <-done:
 		return ctx.Err()
 	}
 }
@@ -112,6 +117,14 @@ func (w *waiter) wake() {
 // news that an item is there) is the caller's. Otherwise it returns ctx's
 // error (see ctxError) and the caller is out of q.
 func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
+	return blockOr(ctx, mu, q, nil)
+}
+
+// blockOr is block that also calls gaveUp, under mu, when the caller leaves
+// q because ctx ended (not when it was woken): a primitive that queued
+// something on the caller's behalf takes it back there, atomically with
+// the removal.
+func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error {
 	w := getWaiter(ctx)
 	q.push(w)
 	mu.Unlock()
@@ -120,6 +133,8 @@ func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
 		mu.Lock()
 		if !q.remove(w) {
 			err = nil // woken while being cancelled: the wake wins
+		} else if gaveUp != nil {
+			gaveUp()
 		}
 		mu.Unlock()
 		if err != nil {

@@ -1,0 +1,89 @@
+package gevent
+
+import (
+	"context"
+	"sync"
+)
+
+// Channel is gevent's Channel: a queue of size zero, where Put blocks until
+// a Get has taken its item (a rendezvous, like an unbuffered Go channel
+// that parks green threads through this package, wakes on Kill and works
+// on a Hub). The zero value is ready to use. All methods are safe for
+// concurrent use.
+type Channel[T any] struct {
+	mu      sync.Mutex
+	offers  ring[offer[T]] // items of parked Puts, in Put order
+	base    uint64         // sequence number of offers' head
+	next    uint64         // sequence number of the next Put
+	closed  bool
+	getters waitq
+	putters waitq // in the same order as the live offers
+}
+
+type offer[T any] struct {
+	v    T
+	dead bool // its Put gave up
+}
+
+// Put hands v to a Get, blocking until one has taken it or ctx is done.
+// It returns nil once v is taken, ctx's error if v was not taken (v is
+// then withdrawn), or ErrQueueClosed on a closed Channel.
+func (c *Channel[T]) Put(ctx context.Context, v T) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrQueueClosed
+	}
+	if err := ctx.Err(); err != nil {
+		c.mu.Unlock()
+		return ctxError(ctx)
+	}
+	seq := c.next
+	c.next++
+	c.offers.push(offer[T]{v: v})
+	c.getters.wakeOne()
+	return blockOr(ctx, &c.mu, &c.putters, func() {
+		i := int(seq - c.base)
+		c.offers.buf[(c.offers.head+i)%len(c.offers.buf)].dead = true
+	})
+}
+
+// Get takes an item from a Put, blocking until one comes or ctx is done.
+// Once the Channel is closed and no Put is left waiting, it returns
+// ErrQueueClosed.
+func (c *Channel[T]) Get(ctx context.Context) (T, error) {
+	c.mu.Lock()
+	for {
+		for c.offers.len() > 0 {
+			o := c.offers.pop()
+			c.base++
+			if !o.dead {
+				c.putters.wakeOne() // the owner of the oldest live offer
+				c.mu.Unlock()
+				return o.v, nil
+			}
+		}
+		var zero T
+		if c.closed {
+			c.mu.Unlock()
+			return zero, ErrQueueClosed
+		}
+		if err := ctx.Err(); err != nil {
+			c.mu.Unlock()
+			return zero, ctxError(ctx)
+		}
+		if err := block(ctx, &c.mu, &c.getters); err != nil {
+			return zero, err
+		}
+		c.mu.Lock()
+	}
+}
+
+// Close refuses later Puts with ErrQueueClosed. Puts already waiting still
+// hand their items to Gets; then Gets return ErrQueueClosed.
+func (c *Channel[T]) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.getters.wakeAll()
+}
