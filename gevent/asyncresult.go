@@ -52,15 +52,7 @@ func (r *AsyncResult[T]) settle(v T, err error) error {
 // Wait blocks until the result is set or ctx is done, and returns nil or
 // ctx's error. It does not report the result's error: use Get or Err.
 func (r *AsyncResult[T]) Wait(ctx context.Context) error {
-	if r.ready.Load() {
-		return nil
-	}
-	r.mu.Lock()
-	if r.ready.Load() {
-		r.mu.Unlock()
-		return nil
-	}
-	return block(ctx, &r.mu, &r.waiters)
+	return waitFlag(ctx, &r.ready, &r.mu, &r.waiters)
 }
 
 // Get waits for the result (see Wait) and returns it: the value and the

@@ -39,13 +39,5 @@ func (e *Event) IsSet() bool { return e.set.Load() }
 // is errors.Is(err, context.DeadlineExceeded) the False. A killed green
 // thread wakes with ErrGreenletExit.
 func (e *Event) Wait(ctx context.Context) error {
-	if e.set.Load() {
-		return nil
-	}
-	e.mu.Lock()
-	if e.set.Load() {
-		e.mu.Unlock()
-		return nil
-	}
-	return block(ctx, &e.mu, &e.waiters)
+	return waitFlag(ctx, &e.set, &e.mu, &e.waiters)
 }

@@ -3,6 +3,7 @@ package gevent
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -118,6 +119,21 @@ func (w *waiter) wake() {
 // error (see ctxError) and the caller is out of q.
 func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
 	return blockOr(ctx, mu, q, nil)
+}
+
+// waitFlag blocks until flag is true or ctx is done, and returns nil or
+// ctx's error. Whoever sets flag must do so under mu and then wake q: the
+// wait of Event and AsyncResult.
+func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) error {
+	if flag.Load() {
+		return nil
+	}
+	mu.Lock()
+	if flag.Load() {
+		mu.Unlock()
+		return nil
+	}
+	return block(ctx, mu, q)
 }
 
 // blockOr is block that also calls gaveUp, under mu, when the caller leaves
