@@ -81,8 +81,13 @@ func (o Options) withDefaults() Options {
 // report. It blocks until done or ctx is cancelled; on cancellation it
 // returns the report of what was done (URLs not fetched carry ctx's error)
 // together with ctx's error. Per-URL failures are in the report, never the
-// returned error. Safe to call concurrently; every goroutine and connection
-// it starts is gone when it returns.
+// returned error. Safe to call concurrently. Every green thread it starts
+// is gone and idle connections are closed when it returns; fasthttp's idle
+// cleaner goroutines exit within a second after.
+//
+// Cancelling ctx stops new requests at once; a request already in flight
+// ends within Options.Timeout (fasthttp requests take deadlines, not
+// contexts).
 func Crawl(ctx context.Context, urls []string, o Options) (*Report, error) {
 	o = o.withDefaults()
 	if _, err := ParseMode(string(o.Mode)); err != nil {
