@@ -15,7 +15,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-// See crawl's TestMain: fasthttp's idle cleaners exit after their 1s sleep.
 // The demo's fasthttp server adds two: its worker-pool cleaner (exits after
 // its sleep once Shutdown stopped the pool) and fasthttp's process-wide
 // server-date ticker, started once and never stopped by fasthttp itself.
@@ -23,8 +22,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
-		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"),
-		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"))
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"), // see crawl's TestMain
+	)
 }
 
 func TestRunListFileAndExitCodes(t *testing.T) {

@@ -83,7 +83,7 @@ func (o Options) withDefaults() Options {
 // together with ctx's error. Per-URL failures are in the report, never the
 // returned error. Safe to call concurrently. Every green thread it starts
 // is gone and idle connections are closed when it returns; fasthttp's idle
-// cleaner goroutines exit within a second after.
+// cleaner goroutines exit within 100ms after.
 //
 // Cancelling ctx stops new requests at once; a request already in flight
 // ends within Options.Timeout (fasthttp requests take deadlines, not

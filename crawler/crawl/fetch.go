@@ -43,7 +43,9 @@ func newFetcher(o Options) *fetcher {
 		MaxConnsPerHost:     o.PerHost,
 		MaxConnWaitTimeout:  o.Timeout, // without it a full host gives ErrNoFreeConns at once
 		MaxResponseBodySize: int(o.MaxBody),
-		MaxIdleConnDuration: time.Second,
+		// Short, so fasthttp's idle cleaners exit soon after Crawl returns;
+		// a crawl keeps its connections busy, so reuse does not suffer.
+		MaxIdleConnDuration: 100 * time.Millisecond,
 		TLSConfig:           o.TLSConfig,
 		Dial: func(addr string) (net.Conn, error) {
 			// Resolution and connect bounded by the per-request timeout.
