@@ -3,9 +3,9 @@ package crawl
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -131,7 +131,7 @@ func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *R
 	start := time.Now()
 	results := make([]Result, len(urls))
 	sem := make(chan struct{}, o.Concurrency)
-	gs := make([]*gevent.Greenlet[struct{}], 0, len(urls))
+	gs := make([]*gevent.Greenlet[struct{}], len(urls))
 	var done atomic.Int64
 	for i, u := range urls {
 		select {
@@ -140,34 +140,25 @@ func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *R
 			results[i] = f.fetch(ctx, u) // records ctx's error without fetching
 			continue
 		}
-		gs = append(gs, gevent.Go(ctx, func(gctx context.Context) error {
+		gs[i] = gevent.Go(ctx, func(gctx context.Context) error {
 			defer func() { <-sem }()
 			results[i] = f.fetch(gctx, u)
 			if o.Progress != nil {
 				o.Progress(Concurrent, int(done.Add(1)), len(urls))
 			}
 			return nil
-		}))
+		})
 	}
 	// Join with a context that is never cancelled: each fetch is bounded by
 	// the timeout and by ctx, so this returns promptly, and no goroutine is
 	// left behind.
-	_, _ = gevent.JoinAll(context.WithoutCancel(ctx), gs)
-	for _, g := range gs {
-		if err := g.Err(); err != nil && !errors.Is(err, context.Canceled) {
-			// A panic in fetch would land here; fetch does not panic, but
-			// do not lose it if it did.
-			for i := range results {
-				if results[i].URL == "" && results[i].Err == nil {
-					results[i].Err, results[i].Error = err, err.Error()
-					break
-				}
-			}
-		}
-	}
-	for i := range results {
-		if results[i].URL == "" {
-			results[i].URL = urls[i]
+	started := slices.DeleteFunc(slices.Clone(gs), func(g *gevent.Greenlet[struct{}]) bool { return g == nil })
+	_, _ = gevent.JoinAll(context.WithoutCancel(ctx), started)
+	for i, g := range gs {
+		// A green thread killed before it ran, or a panic (turned into the
+		// green thread's error), still leaves its URL accounted for.
+		if g != nil && g.Err() != nil && results[i].URL == "" {
+			results[i] = Result{URL: urls[i], Err: g.Err(), Error: g.Err().Error()}
 		}
 	}
 	return newRun(Concurrent, results, time.Since(start))
