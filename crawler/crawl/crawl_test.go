@@ -231,3 +231,24 @@ func TestParseMode(t *testing.T) {
 	assert.Equal(t, Both, m)
 	assert.False(t, errors.Is(err, ErrTimeout))
 }
+
+// A resolver that never answers must not hang the crawl: resolution and
+// connect share the per-request timeout (the injected Dial stands for a
+// resolver stuck on a dead DNS server).
+func TestHangingResolutionIsBoundedByTimeout(t *testing.T) {
+	var dials atomic.Int64
+	hang := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		<-ctx.Done()
+		return nil, &net.DNSError{Err: "lookup timed out", Name: addr, IsTimeout: true}
+	}
+	urls := []string{"http://stuck.invalid/a", "http://stuck.invalid/b"}
+	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Timeout: 100 * time.Millisecond, Dial: hang})
+	require.NoError(t, err)
+	require.Len(t, rep.Concurrent.Results, 2)
+	for _, x := range rep.Concurrent.Results {
+		assert.ErrorIs(t, x.Err, ErrTimeout)
+		assert.Less(t, x.Duration, 10*time.Second) // generous: bounded, not hung
+	}
+	assert.GreaterOrEqual(t, dials.Load(), int64(2))
+}
