@@ -1,0 +1,17 @@
+// Package crawl fetches a list of URLs serially and concurrently and reports
+// the comparison: the library behind the crawler command, and the Go port of
+// seed 001's "fetch pages one by one, then with gevent.spawn + joinall".
+//
+//	Python (seed 001)                          Go
+//	for u in urls: fetch(u)                    crawl.Crawl(ctx, urls, crawl.Options{Mode: crawl.Serial})
+//	gevent.joinall([spawn(fetch, u) ...])      crawl.Crawl(ctx, urls, crawl.Options{Mode: crawl.Concurrent})
+//
+// Requests use a fasthttp client with its risky defaults replaced: redirects
+// are followed up to Options.MaxRedirects (ErrTooManyRedirects past it),
+// bodies are capped at Options.MaxBody (ErrBodyTooLarge), a full per-host
+// connection limit waits instead of failing with ErrNoFreeConns, and every
+// request (DNS, connect, redirects, body) has Options.Timeout (ErrTimeout).
+// Every failure is a per-URL error in the Report; the crawl always finishes.
+// Concurrent mode runs each fetch on a gevent green thread, at most
+// Options.Concurrency at once.
+package crawl

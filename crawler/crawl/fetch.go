@@ -1,0 +1,134 @@
+package crawl
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Sentinel errors of a fetch, usable with errors.Is on Result.Err.
+var (
+	// ErrTooManyRedirects: the redirect chain was longer than MaxRedirects
+	// (a redirect loop ends here).
+	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrBodyTooLarge: the body was bigger than MaxBody.
+	ErrBodyTooLarge = errors.New("body too large")
+	// ErrTimeout: the request did not finish within Options.Timeout.
+	ErrTimeout = errors.New("timeout")
+)
+
+// fetcher wraps a fasthttp.Client with every fasthttp default that would
+// hurt a crawler replaced: no redirects by Do, unlimited body, ErrNoFreeConns
+// without a wait timeout, unlimited read/write timeouts.
+type fetcher struct {
+	c    *fasthttp.Client
+	opts Options
+}
+
+func newFetcher(o Options) *fetcher {
+	dial := o.Dial
+	if dial == nil {
+		d := &net.Dialer{Timeout: o.Timeout}
+		dial = d.DialContext
+	}
+	c := &fasthttp.Client{
+		Name:                o.UserAgent,
+		ReadTimeout:         o.Timeout,
+		WriteTimeout:        o.Timeout,
+		MaxConnsPerHost:     o.PerHost,
+		MaxConnWaitTimeout:  o.Timeout, // without it a full host gives ErrNoFreeConns at once
+		MaxResponseBodySize: int(o.MaxBody),
+		// Short, so fasthttp's idle cleaners exit soon after Crawl returns;
+		// a crawl keeps its connections busy, so reuse does not suffer.
+		MaxIdleConnDuration: 100 * time.Millisecond,
+		TLSConfig:           o.TLSConfig,
+		Dial: func(addr string) (net.Conn, error) {
+			// Resolution and connect bounded by the per-request timeout.
+			ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+			defer cancel()
+			return dial(ctx, "tcp", addr)
+		},
+	}
+	if c.TLSConfig == nil {
+		c.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return &fetcher{c: c, opts: o}
+}
+
+func (f *fetcher) close() { f.c.CloseIdleConnections() }
+
+// fetch gets url, following up to MaxRedirects redirects, all within one
+// per-request timeout, and fills a Result (never panics, never hangs past
+// the timeout).
+func (f *fetcher) fetch(ctx context.Context, url string) (res Result) {
+	res = Result{URL: url}
+	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
+	if err := ctx.Err(); err != nil {
+		res.Err, res.Error = err, err.Error()
+		return res
+	}
+	deadline := start.Add(f.opts.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(url)
+	req.Header.SetUserAgent(f.opts.UserAgent)
+	var err error
+	for hop := 0; ; hop++ {
+		err = f.c.DoDeadline(req, resp, deadline)
+		if err != nil {
+			break
+		}
+		code := resp.StatusCode()
+		if !fasthttp.StatusCodeIsRedirect(code) || len(resp.Header.Peek("Location")) == 0 {
+			break
+		}
+		if hop >= f.opts.MaxRedirects {
+			err = fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, f.opts.MaxRedirects)
+			break
+		}
+		req.URI().UpdateBytes(resp.Header.Peek("Location"))
+		if code == fasthttp.StatusSeeOther {
+			req.Header.SetMethod(fasthttp.MethodGet)
+		}
+		res.Redirects++
+		resp.Reset()
+	}
+	res.FinalURL = req.URI().String()
+	if err != nil {
+		res.Err = classify(err, f.opts)
+		res.Error = res.Err.Error()
+		return res
+	}
+	res.Status = resp.StatusCode()
+	res.Bytes = int64(len(resp.Body()))
+	return res
+}
+
+// classify turns fasthttp's errors into the package's sentinels where one
+// fits, keeping the original error wrapped.
+func classify(err error, o Options) error {
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return fmt.Errorf("%w (limit %d bytes): %w", ErrBodyTooLarge, o.MaxBody, err)
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.Is(err, context.DeadlineExceeded), isNetTimeout(err):
+		return fmt.Errorf("%w after %v: %w", ErrTimeout, o.Timeout, err)
+	}
+	return err
+}
+
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
