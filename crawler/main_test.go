@@ -19,7 +19,7 @@ import (
 // its sleep once Shutdown stopped the pool) and fasthttp's process-wide
 // server-date ticker, started once and never stopped by fasthttp itself.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"), // see crawl's TestMain

@@ -87,13 +87,16 @@ func (g *Greenlet[T]) run(delay time.Duration) {
 }
 
 // call runs the body, turning a panic into a *PanicError.
-func (g *Greenlet[T]) call() (v T, err error) {
+func (g *Greenlet[T]) call() (T, error) { return callSafely(&g.ctx, g.fn) }
+
+// callSafely calls fn, turning a panic into a *PanicError with the stack.
+func callSafely[T any](ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panics.New(r)
 		}
 	}()
-	return g.fn(&g.ctx)
+	return fn(ctx)
 }
 
 // Get waits for the green thread to finish and returns its value and error:

@@ -22,7 +22,7 @@ import (
 // but the wake-up can come after the last test. Only that goroutine is
 // ignored; everything else must be gone.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"))
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"))
 }
 
 // badServer serves every bad case the crawler must survive.

@@ -1,0 +1,167 @@
+package gevent_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/geventgo/geventgo/gevent"
+)
+
+// Seed 003's serial pool.apply: each call runs on the pool and is waited
+// for, so the output is in order.
+//
+//	pool = multiprocessing.Pool(processes=3)
+//	for i in range(0, 3):
+//	    pool.apply(func, ("hello %d" % i,))
+//	print("Mark~ Mark~ Mark~~~~~~~~~~~~~~~~~~~~~~")
+//	pool.close(); pool.join()
+func ExampleApply() {
+	ctx := context.Background()
+	pool, _ := gevent.NewPool(3)
+	for i := range 3 {
+		gevent.Apply(ctx, pool, func(context.Context) (struct{}, error) {
+			fmt.Printf("msg: hello %d\n", i)
+			fmt.Println("end")
+			return struct{}{}, nil
+		})
+	}
+	fmt.Println("Mark~ Mark~ Mark~~~~~~~~~~~~~~~~~~~~~~")
+	pool.Close()
+	pool.Join(ctx)
+	fmt.Println("Sub-process(es) done.")
+	// Output:
+	// msg: hello 0
+	// end
+	// msg: hello 1
+	// end
+	// msg: hello 2
+	// end
+	// Mark~ Mark~ Mark~~~~~~~~~~~~~~~~~~~~~~
+	// Sub-process(es) done.
+}
+
+// Seed 001's apply_async with a callback on a Pool(5), ten tasks; close
+// then join. The callbacks run as tasks end, in any order: here they are
+// counted.
+//
+//	pool = Pool(5)
+//	for i in range(0, 10):
+//	    pool.apply_async(func=test, args=(test,), callback=bar)
+//	pool.close(); pool.join()
+func ExampleApplyAsync() {
+	ctx := context.Background()
+	pool, _ := gevent.NewPool(5)
+	var calls gevent.List[string]
+	for i := range 10 {
+		gevent.ApplyAsync(ctx, pool, func(context.Context) (int, error) { return i, nil },
+			func(v int) { calls.Append(fmt.Sprint("callback after task ", v)) }, nil)
+	}
+	pool.Close()
+	pool.Join(ctx)
+	got := calls.Snapshot()
+	slices.Sort(got)
+	fmt.Println(len(got), got[0])
+	// Output:
+	// 10 callback after task 0
+}
+
+// Seed 004's Pool(3) with four long_time_task jobs: the fourth waits for a
+// free worker. Which worker runs which task varies; the pool never runs
+// more than three.
+func ExamplePool() {
+	ctx := context.Background()
+	fmt.Println("Parent process main.")
+	p, _ := gevent.NewPool(3)
+	var ran gevent.Dict[int, bool]
+	for i := range 4 {
+		p.Go(ctx, func(ctx context.Context) error {
+			ran.Set(i, true)
+			return nil
+		})
+	}
+	fmt.Println("Waiting for all subprocesses done...")
+	p.Close()
+	p.Join(ctx)
+	fmt.Println("All subprocesses done:", ran.Len(), "tasks")
+	// Output:
+	// Parent process main.
+	// Waiting for all subprocesses done...
+	// All subprocesses done: 4 tasks
+}
+
+// Pool.map: results in input order, computed in chunks on the pool.
+//
+//	with Pool(4) as p:
+//	    print(p.map(square, range(10)))
+func ExampleMap() {
+	ctx := context.Background()
+	p, _ := gevent.NewPool(4)
+	defer p.Join(ctx)
+	defer p.Close()
+	squares, err := gevent.Map(ctx, p, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		func(_ context.Context, x int) (int, error) { return x * x, nil })
+	fmt.Println(squares, err)
+	// Output:
+	// [0 1 4 9 16 25 36 49 64 81] <nil>
+}
+
+// Pool.imap: results streamed in input order, at most Size in flight.
+func ExampleIMap() {
+	ctx := context.Background()
+	p, _ := gevent.NewPool(2)
+	defer p.Join(ctx)
+	defer p.Close()
+	words := slices.Values([]string{"gevent", "greenlet", "go"})
+	for n, err := range gevent.IMap(ctx, p, words, func(_ context.Context, w string) (int, error) { return len(w), nil }) {
+		fmt.Println(n, err)
+	}
+	// Output:
+	// 6 <nil>
+	// 8 <nil>
+	// 2 <nil>
+}
+
+// Seed 004's echo server on a ThreadPoolExecutor(128), with gevent's
+// StreamServer shape: each connection is handled by a task of the pool,
+// and cancelling the context stops the server gracefully.
+//
+//	def echo_client(sock, client_addr):
+//	    while True:
+//	        msg = sock.recv(65536)
+//	        if not msg: break
+//	        sock.sendall(msg)
+//	pool = ThreadPoolExecutor(128)
+//	while True:
+//	    client_sock, client_addr = sock.accept()
+//	    pool.submit(echo_client, client_sock, client_addr)
+func ExampleServe() {
+	ctx, stop := context.WithCancel(context.Background())
+	pool, _ := gevent.NewPool(128)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	server := gevent.Go(context.Background(), func(context.Context) error {
+		return gevent.Serve(ctx, ln, pool, func(ctx context.Context, conn net.Conn) error {
+			_, err := io.Copy(conn, conn) // echo until the client closes
+			return err
+		})
+	})
+
+	conn, _ := net.Dial("tcp", ln.Addr().String())
+	fmt.Fprintln(conn, "hello, echo server")
+	reply, _ := bufio.NewReader(conn).ReadString('\n')
+	fmt.Print(reply)
+	conn.Close()
+
+	stop()
+	server.Join(context.Background())
+	pool.Close()
+	pool.Join(context.Background())
+	fmt.Println("server stopped:", strings.TrimSpace(fmt.Sprint(server.Err())))
+	// Output:
+	// hello, echo server
+	// server stopped: <nil>
+}
