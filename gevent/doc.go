@@ -27,6 +27,15 @@
 //	for item in q (until closed)       for v := range q.All(ctx); q.Close()
 //	a, b = Pipe(): send/recv/close     a, b := gevent.Pipe[T](); a.Send(v); b.Recv(ctx) (io.EOF once a is closed); a.Close()
 //	Manager().dict(), .list()          var d gevent.Dict[K, V]; var l gevent.List[T]  (d.Update(k, f) for d[k] += 1)
+//	Pool(n) / ThreadPoolExecutor(n)    p, err := gevent.NewPool(n); defer p.Join(ctx); defer p.Close()
+//	pool.spawn(f) / executor.submit(f) g, err := gevent.Submit(ctx, p, f) (g is the future: g.Get(ctx)); p.Go(ctx, f)
+//	pool.apply(f) / apply_async(f, cb) gevent.Apply(ctx, p, f) / gevent.ApplyAsync(ctx, p, f, onValue, onError)
+//	pool.map / imap / imap_unordered   gevent.Map(ctx, p, items, f) / gevent.IMap(...) / gevent.IMapUnordered(...) (iter.Seq2)
+//	pool.close(); pool.join()          p.Close(); p.Join(ctx)  (Join before Close: ErrPoolNotClosed)
+//	pool.terminate() / pool.kill()     p.Kill(ctx)
+//	gevent.pool.Group()                var grp gevent.Group; grp.Go(ctx, f); grp.Add(g); grp.Join(ctx); grp.Kill(ctx)
+//	active_children()                  grp.Active()
+//	StreamServer(ln, handle, spawn=p)  gevent.Serve(ctx, ln, p, handle)  (graceful stop when ctx ends)
 //
 // # Free mode and the Hub
 //

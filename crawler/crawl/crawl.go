@@ -4,9 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"iter"
 	"net"
-	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/geventgo/geventgo/gevent"
@@ -124,42 +123,60 @@ func runSerial(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
 	return newRun(Serial, results, time.Since(start))
 }
 
-// runConcurrent fetches on green threads, at most o.Concurrency at once.
-// The bound is a private semaphore: gevent.Pool had not landed when this
-// was written; the switch to gevent.Submit is a local change here.
+// runConcurrent fetches on a gevent.Pool of o.Concurrency green threads,
+// one task a URL, at most o.Concurrency in flight (IMapUnordered), so the
+// progress callback sees each URL as it completes.
 func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
 	start := time.Now()
 	results := make([]Result, len(urls))
-	sem := make(chan struct{}, o.Concurrency)
-	gs := make([]*gevent.Greenlet[struct{}], len(urls))
-	var done atomic.Int64
-	for i, u := range urls {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			results[i] = f.fetch(ctx, u) // records ctx's error without fetching
+	pool, err := gevent.NewPool(o.Concurrency)
+	if err != nil {
+		for i, u := range urls {
+			results[i] = Result{URL: u, Err: err, Error: err.Error()}
+		}
+		return newRun(Concurrent, results, time.Since(start))
+	}
+	defer func() {
+		pool.Close()
+		pool.Join(context.WithoutCancel(ctx)) // every fetch is bounded by its timeout
+	}()
+	fetchOne := func(gctx context.Context, i int) (int, error) {
+		results[i] = f.fetch(gctx, urls[i])
+		return i, nil
+	}
+	done := 0
+	var stopped error // why some URLs were not fetched: ctx, or a panic
+	for _, err := range gevent.IMapUnordered(ctx, pool, indexes(len(urls)), fetchOne) {
+		if err != nil {
+			if stopped == nil {
+				stopped = err
+			}
 			continue
 		}
-		gs[i] = gevent.Go(ctx, func(gctx context.Context) error {
-			defer func() { <-sem }()
-			results[i] = f.fetch(gctx, u)
-			if o.Progress != nil {
-				o.Progress(Concurrent, int(done.Add(1)), len(urls))
-			}
-			return nil
-		})
+		done++
+		if o.Progress != nil {
+			o.Progress(Concurrent, done, len(urls))
+		}
 	}
-	// Join with a context that is never cancelled: each fetch is bounded by
-	// the timeout and by ctx, so this returns promptly, and no goroutine is
-	// left behind.
-	started := slices.DeleteFunc(slices.Clone(gs), func(g *gevent.Greenlet[struct{}]) bool { return g == nil })
-	_, _ = gevent.JoinAll(context.WithoutCancel(ctx), started)
-	for i, g := range gs {
-		// A green thread killed before it ran, or a panic (turned into the
-		// green thread's error), still leaves its URL accounted for.
-		if g != nil && g.Err() != nil && results[i].URL == "" {
-			results[i] = Result{URL: urls[i], Err: g.Err(), Error: g.Err().Error()}
+	for i := range results {
+		if results[i].URL == "" { // never fetched: cancelled, or its task panicked
+			err := stopped
+			if err == nil {
+				err = context.Cause(ctx)
+			}
+			results[i] = Result{URL: urls[i], Err: err, Error: err.Error()}
 		}
 	}
 	return newRun(Concurrent, results, time.Since(start))
+}
+
+// indexes yields 0..n-1.
+func indexes(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }
