@@ -16,6 +16,11 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if s := schedOf(ctx); s != nil {
 		return s.sleep(ctx, d)
 	}
+	return sleepFree(ctx, d)
+}
+
+// sleepFree is Sleep in free mode.
+func sleepFree(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		runtime.Gosched()
 		return ctxError(ctx)

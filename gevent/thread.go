@@ -42,6 +42,8 @@ type Thread struct {
 	joiners    waitq                         // parked in Join
 	onEnd      []func()                      // Link callbacks, in link order
 	err        error                         // the body's error, once finished
+	hubw       *waiter                       // on a Hub: the waiter t is parked with (hub's mutex)
+	entry      *waiter                       // on a Hub: the waiter t starts with
 }
 
 const (
@@ -73,9 +75,16 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 	for _, o := range opts {
 		o(t)
 	}
+	if t.sched != nil {
+		t.sched.spawned(t)
+	}
 	if parent.Done() != nil {
 		if err := parent.Err(); err != nil {
 			t.cancel(err)
+		} else if pc, ok := parent.(*threadCtx); ok {
+			// Spawned by a green thread: follow its cancellation
+			// synchronously (a Hub's turns then stay deterministic).
+			t.stopParent = pc.AfterFunc(func() { t.cancel(parent.Err()) })
 		} else {
 			t.stopParent = context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
 		}
@@ -240,8 +249,14 @@ func (t *Thread) cancel(err error) {
 	afters := t.afters
 	t.afters = nil
 	t.mu.Unlock()
+	// Derived contexts and child green threads are cancelled synchronously,
+	// as a context.cancelCtx cancels its children (context.AfterFunc still
+	// runs a user's function on a goroutine of its own).
 	for _, a := range afters {
-		go a.f()
+		a.f()
+	}
+	if t.sched != nil {
+		t.sched.cancelled(t)
 	}
 }
 

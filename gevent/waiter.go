@@ -23,6 +23,10 @@ import (
 // All methods are called from goroutines of green threads of that scheduler,
 // except ready, which may be called from anywhere.
 type scheduler interface {
+	// spawned is called when t is created, on the spawner's goroutine: t
+	// takes its place in the FIFO of ready green threads then, so turns
+	// follow the order of spawns whatever order the goroutines start in.
+	spawned(t *Thread)
 	// enter is called on a new green thread's goroutine before its body
 	// runs; it returns once the thread holds the turn.
 	enter(t *Thread)
@@ -38,6 +42,9 @@ type scheduler interface {
 	// sleep suspends the calling green thread for d on the hub's clock;
 	// d <= 0 yields the turn to every thread already ready.
 	sleep(ctx context.Context, d time.Duration) error
+	// cancelled is called when t's context is cancelled (Kill), so that a
+	// hub wakes t if it is parked, at once and in a deterministic order.
+	cancelled(t *Thread)
 	// afterFunc calls f on its own goroutine once d has passed on the hub's
 	// clock, unless stop is called first; stop reports whether it prevented
 	// the call, like time.Timer.Stop.
@@ -50,9 +57,11 @@ type waiter struct {
 	ready chan struct{} // one slot: a token means "woken"
 	next  *waiter       // waitq link, guarded by the primitive's mutex
 	prev  *waiter
-	inq   bool      // queued in some waitq
-	sched scheduler // nil in free mode
-	th    *Thread   // the green thread that waits, if any
+	inq   bool            // queued in some waitq
+	sched scheduler       // nil in free mode
+	th    *Thread         // the green thread that waits, if any
+	hs    hubState        // on a Hub: where the waiter is in the turn protocol (hub's mutex)
+	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
 }
 
 var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
@@ -62,8 +71,6 @@ func getWaiter(ctx context.Context) *waiter {
 	w := waiterPool.Get().(*waiter)
 	if t := threadFrom(ctx); t != nil {
 		w.th, w.sched = t, t.sched
-	} else if s := schedulerFrom(ctx); s != nil {
-		w.sched = s
 	}
 	return w
 }
@@ -85,7 +92,7 @@ func putWaiter(w *waiter) {
 // if that reports false, a wake won the race and the caller owns whatever
 // the waker handed over.
 func (w *waiter) wait(ctx context.Context) error {
-	if w.sched != nil {
+	if w.sched != nil && w.th != nil {
 		return w.sched.park(ctx, w)
 	}
 	done := ctx.Done()
@@ -104,7 +111,7 @@ func (w *waiter) wait(ctx context.Context) error {
 // wake signals w. It must be called with w already unlinked from its waitq
 // (pop does that), under the primitive's mutex.
 func (w *waiter) wake() {
-	if w.sched != nil {
+	if w.sched != nil && w.th != nil {
 		w.sched.ready(w)
 		return
 	}

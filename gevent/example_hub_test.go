@@ -1,0 +1,96 @@
+package gevent_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/geventgo/geventgo/gevent"
+)
+
+// Seed 001's gevent program: two green threads that sleep 1s each switch
+// at every sleep, in gevent's order. On a virtual clock it runs at once.
+//
+//	def test1(): print("test1"); gevent.sleep(1); print("test11")
+//	def test2(): print("tets2"); gevent.sleep(1); print("test22")
+//	gevent.joinall([gevent.spawn(test1), gevent.spawn(test2)])
+func ExampleHub() {
+	err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		test1 := gevent.Go(ctx, func(ctx context.Context) error {
+			fmt.Println("test1")
+			gevent.Sleep(ctx, time.Second)
+			fmt.Println("test11")
+			return nil
+		})
+		test2 := gevent.Go(ctx, func(ctx context.Context) error {
+			fmt.Println("tets2")
+			gevent.Sleep(ctx, time.Second)
+			fmt.Println("test22")
+			return nil
+		})
+		_, err := gevent.JoinAll(ctx, []*gevent.Greenlet[struct{}]{test1, test2})
+		return err
+	}, gevent.WithVirtualClock(time.Time{}))
+	fmt.Println("err:", err)
+	// Output:
+	// test1
+	// tets2
+	// test11
+	// test22
+	// err: <nil>
+}
+
+// The same program with sleeps of 3s and 1s: test2 wakes first, as the
+// seed's output shows.
+func ExampleRunHub() {
+	start := time.Date(2017, 7, 17, 15, 27, 0, 0, time.UTC)
+	hub := gevent.NewHub(gevent.WithVirtualClock(start))
+	hub.Run(context.Background(), func(ctx context.Context) error {
+		test1 := gevent.Go(ctx, func(ctx context.Context) error {
+			fmt.Println("test1")
+			gevent.Sleep(ctx, 3*time.Second)
+			fmt.Println("test11")
+			return nil
+		})
+		test2 := gevent.Go(ctx, func(ctx context.Context) error {
+			fmt.Println("tets2")
+			gevent.Sleep(ctx, time.Second)
+			fmt.Println("test22")
+			return nil
+		})
+		_, err := gevent.JoinAll(ctx, []*gevent.Greenlet[struct{}]{test1, test2})
+		return err
+	})
+	fmt.Println("virtual time passed:", hub.Now().Sub(start))
+	// Output:
+	// test1
+	// tets2
+	// test22
+	// test11
+	// virtual time passed: 3s
+}
+
+// Shared state without locks: on a hub only one green thread runs at a
+// time and switches happen only in blocking calls, so a read-modify-write
+// with no blocking call inside is atomic, as under gevent.
+func ExampleHub_sharedState() {
+	counter := 0
+	gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		var gs []*gevent.Greenlet[struct{}]
+		for range 100 {
+			gs = append(gs, gevent.Go(ctx, func(ctx context.Context) error {
+				for range 100 {
+					v := counter
+					counter = v + 1
+					gevent.Sleep(ctx, 0) // a switch point, outside the update
+				}
+				return nil
+			}))
+		}
+		_, err := gevent.JoinAll(ctx, gs)
+		return err
+	})
+	fmt.Println(counter)
+	// Output:
+	// 10000
+}
