@@ -36,6 +36,9 @@
 //	gevent.pool.Group()                var grp gevent.Group; grp.Go(ctx, f); grp.Add(g); grp.Join(ctx); grp.Kill(ctx)
 //	active_children()                  grp.Active()
 //	StreamServer(ln, handle, spawn=p)  gevent.Serve(ctx, ln, p, handle)  (graceful stop when ctx ends)
+//	gevent's hub (one at a time)       gevent.RunHub(ctx, main)  /  h := gevent.NewHub(); h.Run(ctx, main)
+//	a deterministic, virtual-time run  gevent.RunHub(ctx, main, gevent.WithVirtualClock(start))
+//	blocking call without monkey patch gevent.Blocking(ctx, func(ctx) error { ...ordinary Go I/O... })
 //
 // # Free mode and the Hub
 //

@@ -374,16 +374,21 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 	if t == nil || t.sched != scheduler(h) {
 		return sleepFree(ctx, d) // not a green thread of this hub
 	}
-	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
 	if d <= 0 {
+		w := getWaiter(ctx) // only this goroutine readies it: safe to reuse
 		h.mu.Lock()
 		w.hs = hubParked
 		h.makeReady(w) // to the back of the queue
 		h.release()
 		h.mu.Unlock()
 		<-w.ready
+		h.mu.Lock()
+		w.hs = hubIdle
+		h.mu.Unlock()
+		putWaiter(w)
 		return ctxError(ctx)
 	}
+	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
 	var stop func() bool
 	if h.virtual {
 		h.mu.Lock()
