@@ -59,8 +59,11 @@ func JoinAll[G Joinable](ctx context.Context, gs []G, opts ...JoinOption) ([]G, 
 	if cfg.count > 0 || cfg.raiseError {
 		err = joinSome(ctx, gs, cfg)
 	} else {
-		for _, g := range gs {
-			if err = g.Join(ctx); err != nil {
+		// Wait for the last one first: green threads tend to finish in the
+		// order they started, so by the time the last has, the others
+		// mostly have too, and the caller parks once instead of once each.
+		for i := len(gs) - 1; i >= 0; i-- {
+			if err = gs[i].Join(ctx); err != nil {
 				break
 			}
 		}

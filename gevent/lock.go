@@ -14,74 +14,84 @@ import (
 // use.
 //
 // An uncontended Acquire and Release cost about what sync.Mutex's Lock and
-// Unlock do (two atomic operations). A released Lock is handed to the
-// oldest waiter directly, so waiters are served in FIFO order.
+// Unlock do (two atomic operations). Under contention a waiter spins
+// briefly, then parks; Release wakes the oldest parked waiter, which then
+// competes with newcomers for the lock, as with sync.Mutex: throughput over
+// strict FIFO order.
 type Lock struct {
-	state   atomic.Int32 // unlocked, locked, or locked with waiters
-	mu      sync.Mutex   // guards waiters and the move to/from contended
+	state   atomic.Int32 // lockHeld and lockWaiting bits
+	mu      sync.Mutex   // guards waiters and the lockWaiting bit's setting
 	waiters waitq
 }
 
 // lockSpins is how many times Acquire looks at a held Lock before parking.
-const lockSpins = 64
+const lockSpins = 256
 
 const (
-	lockFree int32 = iota
-	lockHeld
-	lockContended // held, and waiters may be queued: Release takes mu
+	lockHeld    int32 = 1 << iota // the lock is taken
+	lockWaiting                   // waiters may be parked: Release takes mu
 )
 
 // Acquire blocks until the lock is the caller's or ctx is done, and returns
 // nil or ctx's error: Python's acquire(), with the timeout in ctx. A
 // killed green thread wakes with ErrGreenletExit.
 func (l *Lock) Acquire(ctx context.Context) error {
-	if l.state.CompareAndSwap(lockFree, lockHeld) {
+	if l.state.CompareAndSwap(0, lockHeld) {
 		return nil
 	}
 	return l.acquireSlow(ctx)
 }
 
+// grab takes the lock if it is free, whether or not others wait.
+func (l *Lock) grab() bool {
+	s := l.state.Load()
+	return s&lockHeld == 0 && l.state.CompareAndSwap(s, s|lockHeld)
+}
+
 func (l *Lock) acquireSlow(ctx context.Context) error {
-	// A short critical section elsewhere often ends within a few hundred
-	// nanoseconds: spin briefly before parking, as sync.Mutex does. Not on
-	// a Hub, where the holder cannot run until this green thread parks.
-	if schedOf(ctx) == nil {
-		for range lockSpins {
-			if l.state.Load() == lockFree && l.state.CompareAndSwap(lockFree, lockHeld) {
-				return nil
+	for {
+		// A short critical section elsewhere often ends within a few
+		// hundred nanoseconds: spin briefly before parking, as sync.Mutex
+		// does. Not on a Hub, where the holder cannot run until the caller
+		// parks.
+		if schedOf(ctx) == nil {
+			for range lockSpins {
+				if l.grab() {
+					return nil
+				}
 			}
 		}
-	}
-	l.mu.Lock()
-	for {
-		switch s := l.state.Load(); {
-		case s == lockFree && l.state.CompareAndSwap(lockFree, lockHeld):
-			l.mu.Unlock()
-			return nil
-		case s == lockHeld && !l.state.CompareAndSwap(lockHeld, lockContended):
-			continue
-		case s == lockFree:
-			continue
+		l.mu.Lock()
+		for {
+			if l.grab() {
+				l.mu.Unlock()
+				return nil
+			}
+			s := l.state.Load()
+			if s&lockHeld != 0 && (s&lockWaiting != 0 || l.state.CompareAndSwap(s, s|lockWaiting)) {
+				break
+			}
 		}
-		break
+		if err := ctx.Err(); err != nil {
+			l.mu.Unlock()
+			return ctxError(ctx)
+		}
+		if err := block(ctx, &l.mu, &l.waiters); err != nil {
+			return err
+		}
+		// Woken by Release: compete for the lock again.
 	}
-	if err := ctx.Err(); err != nil {
-		l.mu.Unlock()
-		return ctxError(ctx)
-	}
-	// Release hands the lock over: woken means it is ours.
-	return block(ctx, &l.mu, &l.waiters)
 }
 
 // TryAcquire takes the lock if it is free and reports whether it did:
 // Python's acquire(blocking=False).
-func (l *Lock) TryAcquire() bool { return l.state.CompareAndSwap(lockFree, lockHeld) }
+func (l *Lock) TryAcquire() bool { return l.grab() }
 
-// Release unlocks the lock, handing it to the oldest waiter if there is
-// one. Releasing an unlocked Lock returns ErrNotLocked and changes nothing
-// (Python raises RuntimeError).
+// Release unlocks the lock and wakes the oldest waiter, if any. Releasing
+// an unlocked Lock returns ErrNotLocked and changes nothing (Python raises
+// RuntimeError).
 func (l *Lock) Release() error {
-	if l.state.CompareAndSwap(lockHeld, lockFree) {
+	if l.state.CompareAndSwap(lockHeld, 0) {
 		return nil
 	}
 	return l.releaseSlow()
@@ -90,23 +100,23 @@ func (l *Lock) Release() error {
 func (l *Lock) releaseSlow() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	switch l.state.Load() {
-	case lockFree:
+	s := l.state.Load()
+	if s&lockHeld == 0 {
 		return ErrNotLocked
-	case lockHeld:
-		l.state.Store(lockFree)
-		return nil
 	}
-	if w := l.waiters.pop(); w != nil {
-		if l.waiters.n == 0 {
-			l.state.Store(lockHeld)
-		}
-		w.wake() // still held: ownership passes to w
-		return nil
+	w := l.waiters.pop()
+	next := int32(0)
+	if l.waiters.n > 0 {
+		next = lockWaiting
 	}
-	l.state.Store(lockFree)
+	// Only Release clears lockHeld, and spinners only set it once it is
+	// clear, so nothing changes state between the load and this store.
+	l.state.Store(next)
+	if w != nil {
+		w.wake()
+	}
 	return nil
 }
 
 // Locked reports whether the lock is held.
-func (l *Lock) Locked() bool { return l.state.Load() != lockFree }
+func (l *Lock) Locked() bool { return l.state.Load()&lockHeld != 0 }

@@ -71,3 +71,9 @@ func TestPlotWritesSVG(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "<svg")
 }
+
+func TestSpeedupSaysSlower(t *testing.T) {
+	assert.Equal(t, "4.0x faster", speedup(70, 280))
+	assert.Equal(t, "2.0x slower", speedup(60, 30))
+	assert.Equal(t, "-", speedup(0, 30))
+}

@@ -24,7 +24,8 @@ type operation struct {
 var operations = []operation{
 	{"generator send", "GeneratorSend", []string{"GeneratorSend/iterpull"}, []string{"GeneratorSend/geventgo"}, "<= 1.2x iter.Pull"},
 	{"generator range", "GeneratorRange", []string{"GeneratorRange/seq"}, []string{"GeneratorRange/geventgo"}, "<= 1.5x iter.Seq"},
-	{"generator create+run+drop", "GeneratorNew", []string{"GeneratorNew/seq", "GeneratorNew/iterpull"}, []string{"GeneratorNew/geventgo"}, ""},
+	{"generator create+pull 3+end", "GeneratorNew", []string{"GeneratorNew/iterpull"}, []string{"GeneratorNew/geventgo"}, ""},
+	{"generator create+range 3+end", "GeneratorNew", []string{"GeneratorNew/seq"}, []string{"GeneratorNew/geventgo-range"}, ""},
 	{"greenlet switch", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo"}, "<= 1x iter.Pull step"},
 	{"greenlet switch, siblings", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo-siblings"}, "<= 1.5x iter.Pull step"},
 	{"spawn + joinall", "SpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"SpawnJoinAll/geventgo"}, "<= 1.3x go+WaitGroup"},
@@ -100,6 +101,9 @@ func ratio(ours, other float64) string {
 func speedup(ours, other float64) string {
 	if ours == 0 || other == 0 {
 		return "-"
+	}
+	if ours > other {
+		return strconv.FormatFloat(ours/other, 'f', 1, 64) + "x slower"
 	}
 	return strconv.FormatFloat(other/ours, 'f', 1, 64) + "x faster"
 }
