@@ -12,6 +12,7 @@
 // connection limit waits instead of failing with ErrNoFreeConns, and every
 // request (DNS, connect, redirects, body) has Options.Timeout (ErrTimeout).
 // Every failure is a per-URL error in the Report; the crawl always finishes.
-// Concurrent mode runs each fetch on a gevent green thread, at most
-// Options.Concurrency at once.
+// Concurrent mode runs each fetch as a task of a gevent.Pool of
+// Options.Concurrency green threads (gevent.IMapUnordered), so at most that
+// many are in flight.
 package crawl
