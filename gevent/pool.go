@@ -59,6 +59,10 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // the same. A Pool that is never closed and joined keeps its idle worker
 // goroutines (and ants' housekeeping goroutines) alive.
 //
+// Importing this package imports ants, whose init starts a default pool
+// of its own with two housekeeping goroutines (a leak checker sees them
+// before any test runs).
+//
 // All methods are safe for concurrent use. A panic in a task is that task's
 // error; the pool keeps its full size. Spawning a task costs about what
 // Spawn does; Map hands items out in chunks and costs a few tens of
