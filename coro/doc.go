@@ -40,13 +40,14 @@
 // # Two ways to run, one cost each
 //
 // Ranging over All runs the body push-style, the way an iter.Seq runs: on
-// the caller's stack, each Yield calling the loop body directly. That is as
-// cheap as a hand-written iter.Seq (a few nanoseconds a value), an order of
-// magnitude below a CPython generator. A break closes the generator.
+// the caller's stack, Yield inlined into the body and calling the loop body
+// directly. That costs about 1.3x a hand-written iter.Seq that is not
+// inlined (under 2ns a value here), an order of magnitude below a CPython
+// generator. A break closes the generator.
 //
 // Next, Send, Throw and Close run the body pull-style on a runtime
-// coroutine, the mechanism behind iter.Pull: one step costs about what an
-// iter.Pull next costs (about 70ns here, no allocation), a third of a
+// coroutine, the mechanism behind iter.Pull: one step costs about 1.1x an
+// iter.Pull next (about 65ns here, no allocation), a quarter of a
 // goroutine-and-channel handoff. Starting a generator in pull mode costs the
 // coroutine's creation, as iter.Pull does.
 //

@@ -31,14 +31,18 @@ import (
 // whose stop was never called: drive it to its end or call Close (defer
 // g.Close() is the idiom). Ranging over All never leaves one behind.
 type Gen[Y, S, R any] struct {
+	// A step touches y, busy, state and next: they come first, so that
+	// for small Y and S they share a cache line.
 	y     Yielder[Y, S]
-	body  func(*Yielder[Y, S]) (R, error)
 	busy  atomic.Bool // a step or a push-mode range is executing
 	state genState
-	next  func() (Y, bool)
-	stop  func()
+	next  func() (Y, bool) // iter.Pull's, while suspended; nil in every other state
+	body  func(*Yielder[Y, S]) (R, error)
 	ret   R
 	err   error
+	// endErr is what a step that found no value reports: ErrStopIteration,
+	// the body's error, ErrSendUnstarted or a thrown error.
+	endErr error
 }
 
 type genState uint8
@@ -95,6 +99,54 @@ func (g *Gen[Y, S, R]) Throw(err error) (Y, error) {
 	return g.step(zero, err)
 }
 
+// step runs one pull-mode step: it sends s, or throws thrown, into the
+// body. It is small enough to be inlined into Next and Send, and so into
+// their callers: on a suspended generator it calls iter.Pull's next
+// directly, leaving no frame of ours between the caller and the coroutine
+// switch (each such frame costs a mispredicted return, several ns, on every
+// switch). Every other state goes through resume, with the same call.
+func (g *Gen[Y, S, R]) step(s S, thrown error) (v Y, err error) {
+	if !g.busy.CompareAndSwap(false, true) {
+		return v, ErrRunning
+	}
+	g.y.sent, g.y.thrown = s, thrown
+	var ok bool
+	if g.next != nil {
+		v, ok = g.next()
+	} else {
+		v, ok = g.resume()
+	}
+	if !ok {
+		err = g.endErr
+	}
+	g.busy.Store(false)
+	return v, err
+}
+
+// resume answers a step on a generator that is not suspended, with the
+// step's value and error in g.y: it starts an unstarted generator in pull
+// mode and runs the step, or reports (in endErr) why there is no value.
+func (g *Gen[Y, S, R]) resume() (v Y, ok bool) {
+	thrown := g.y.thrown
+	switch {
+	case g.state == finished && thrown != nil:
+		g.endErr = thrown
+		return v, false
+	case g.state == finished:
+		g.endErr = ErrStopIteration
+		return v, false
+	case thrown != nil:
+		g.state, g.err, g.endErr = finished, thrown, thrown
+		return v, false
+	case !isZero(g.y.sent):
+		g.endErr = ErrSendUnstarted
+		return v, false
+	}
+	g.next, _ = iter.Pull(g.pullBody) // the body always runs to its end: Close resumes it
+	g.state = suspended
+	return g.next()
+}
+
 // Close ends the generator: Python's g.close(). A suspended body's pending
 // Yield returns ErrGeneratorExit and the body must return; Close then
 // returns nil, or the error the body returned if it is not
@@ -115,14 +167,16 @@ func (g *Gen[Y, S, R]) Close() error {
 	case finished:
 		return nil
 	}
-	g.y.exiting = true
-	g.y.thrown = ErrGeneratorExit
-	if _, yielded := g.next(); yielded {
-		g.stop() // every further Yield reports ErrGeneratorExit; waits for the end
-		g.end()
+	// The pending Yield returns ErrGeneratorExit, and so does every
+	// later one at once, without handing its value over: the body runs
+	// until it returns, and pullBody settles how the close went.
+	var zero S
+	g.y.exits = 1
+	g.y.sent, g.y.thrown = zero, ErrGeneratorExit
+	g.next()
+	if g.y.exits > 1 {
 		return ErrIgnoredExit
 	}
-	g.end()
 	return g.err
 }
 
@@ -173,66 +227,32 @@ func (g *Gen[Y, S, R]) All() iter.Seq[Y] {
 // push runs the whole body in push mode, with busy held.
 func (g *Gen[Y, S, R]) push(yield func(Y) bool) {
 	defer func() {
-		g.y.push = nil
+		g.y.emit, g.y.pushing = nil, false
+		g.y.exits = max(g.y.exits, 1)
 		g.state = finished
 		g.busy.Store(false)
 	}()
+	var zero S
 	g.state = pushing
-	g.y.push = yield
+	g.y.emit, g.y.pushing = yield, true
+	g.y.sent, g.y.thrown = zero, nil // a refused Send may have left a value
 	g.run()
 	g.end()
 }
 
-// step runs one pull-mode step: sends s, or throws thrown, into the body.
-// The common case, a suspended generator, takes the short path.
-func (g *Gen[Y, S, R]) step(s S, thrown error) (v Y, err error) {
-	if !g.busy.CompareAndSwap(false, true) {
-		return v, ErrRunning
-	}
-	if g.state != suspended {
-		if v, err, resumed := g.start(s, thrown); !resumed {
-			g.busy.Store(false)
-			return v, err
-		}
-	}
-	g.y.sent, g.y.thrown = s, thrown
-	v, ok := g.next()
-	if !ok {
-		g.end()
-		err = ErrStopIteration
-		if g.err != nil {
-			err = g.err
-		}
-	}
-	g.busy.Store(false)
-	return v, err
-}
-
-// start handles a step on a generator that is not suspended: it starts an
-// unstarted one in pull mode (resumed: the step goes on), or answers for a
-// finished or unstartable one.
-func (g *Gen[Y, S, R]) start(s S, thrown error) (v Y, err error, resumed bool) {
-	switch {
-	case g.state == finished && thrown != nil:
-		return v, thrown, false
-	case g.state == finished:
-		return v, ErrStopIteration, false
-	case thrown != nil:
-		g.state, g.err = finished, thrown
-		return v, thrown, false
-	case !isZero(s):
-		return v, ErrSendUnstarted, false
-	}
-	g.next, g.stop = iter.Pull(g.pullBody)
-	g.state = suspended
-	return v, nil, true
-}
-
 // pullBody is the iter.Seq that iter.Pull runs on its coroutine.
+// When the body returns it settles the end there, on the coroutine, so that
+// the step that ran it only has to read endErr.
 func (g *Gen[Y, S, R]) pullBody(yield func(Y) bool) {
-	g.y.pull = yield
+	g.y.emit = yield
 	g.run()
-	g.y.pull = nil
+	g.end()
+	g.y.emit = nil
+	g.y.exits = max(g.y.exits, 1)
+	g.endErr = ErrStopIteration
+	if g.err != nil {
+		g.endErr = g.err
+	}
 }
 
 // run calls the body, turning its panic into its error. A panic raised by
@@ -240,7 +260,7 @@ func (g *Gen[Y, S, R]) pullBody(yield func(Y) bool) {
 func (g *Gen[Y, S, R]) run() {
 	defer func() {
 		if r := recover(); r != nil {
-			if g.y.inLoop {
+			if g.y.pushing && fromLoopBody(g.y.emit) {
 				panic(r)
 			}
 			var zero R
@@ -255,12 +275,12 @@ func (g *Gen[Y, S, R]) run() {
 // yielded again ignored the exit.
 func (g *Gen[Y, S, R]) end() {
 	g.state = finished
-	g.next, g.stop = nil, nil
-	if !g.y.exiting {
+	g.next = nil
+	if g.y.exits == 0 {
 		return
 	}
 	switch {
-	case g.y.ignored && (g.err == nil || errors.Is(g.err, ErrGeneratorExit)):
+	case g.y.exits > 1 && (g.err == nil || errors.Is(g.err, ErrGeneratorExit)):
 		g.err = ErrIgnoredExit
 	case errors.Is(g.err, ErrGeneratorExit):
 		g.err = nil

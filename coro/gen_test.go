@@ -505,3 +505,86 @@ func TestYieldFromPushBreak(t *testing.T) {
 	_, err := outer.Result()
 	require.NoError(t, err)
 }
+
+// panicker's method is used as a loop body given as a method value.
+type panicker struct{ at int }
+
+func (p *panicker) take(v int) bool {
+	if v == p.at {
+		panic("method loop body")
+	}
+	return true
+}
+
+func TestRangeLoopPanicOrigins(t *testing.T) {
+	t.Run("deep in the loop body", func(t *testing.T) {
+		deep := func(v int) {
+			if v == 2 {
+				panic("deep")
+			}
+		}
+		assert.PanicsWithValue(t, "deep", func() {
+			for v := range countTo(5).All() {
+				deep(v)
+			}
+		})
+	})
+	t.Run("method value as loop body", func(t *testing.T) {
+		g := countTo(5)
+		assert.PanicsWithValue(t, "method loop body", func() {
+			g.All()((&panicker{at: 3}).take)
+		})
+		assert.True(t, g.Done())
+	})
+	t.Run("inner range's loop body is the outer body's", func(t *testing.T) {
+		// The inner range's loop body is code of the outer generator's
+		// body: its panic leaves the inner range and becomes the outer
+		// generator's error, not a panic of the outer range.
+		outer := coro.New(func(y *coro.Yielder[int, struct{}]) (int, error) {
+			for v := range countTo(5).All() {
+				if v == 2 {
+					panic("outer body")
+				}
+				if _, err := y.Yield(v); err != nil {
+					return 0, err
+				}
+			}
+			return 0, nil
+		})
+		var got []int
+		for v := range outer.All() {
+			got = append(got, v)
+		}
+		assert.Equal(t, []int{0, 1}, got)
+		_, err := outer.Result()
+		var pe *panics.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "outer body", pe.Value)
+	})
+	t.Run("same loop body code further out", func(t *testing.T) {
+		// walk's loop body ranges over a generator whose body panics; the
+		// same loop body code is on the stack further out (recursion), but
+		// the panic is the inner generator's.
+		var walk func(depth int) error
+		walk = func(depth int) error {
+			g := coro.New(func(y *coro.Yielder[int, struct{}]) (int, error) {
+				if depth == 2 {
+					panic("generator body")
+				}
+				y.Yield(depth)
+				return 0, nil
+			})
+			for range g.All() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err := g.Result()
+			return err
+		}
+		err := walk(0)
+		var pe *panics.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "generator body", pe.Value)
+	})
+}

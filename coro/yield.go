@@ -6,13 +6,17 @@ import "errors"
 // yield expression. The body receives it from New and must not use it
 // after returning or from another goroutine.
 type Yielder[Y, S any] struct {
-	push    func(Y) bool // push mode: the range's loop body
-	pull    func(Y) bool // pull mode: iter.Pull's yield
-	sent    S            // pull mode: the value of the pending Yield
-	thrown  error        // pull mode: the error of the pending Yield
-	inLoop  bool         // push mode: the loop body is running
-	exiting bool         // closing: Yield reports ErrGeneratorExit
-	ignored bool         // the body yielded again while closing
+	// emit hands a value over: the range's loop body in push mode,
+	// iter.Pull's yield in pull mode, nil once the body has returned.
+	emit    func(Y) bool
+	sent    S     // pull mode: the value of the pending Yield
+	thrown  error // pull mode: the error of the pending Yield
+	pushing bool  // the body runs inside a range over All
+	// exits counts the Yields that reported ErrGeneratorExit, or were
+	// refused because the body should have returned: 0 while running, 1
+	// once the body was told to exit, more if it yielded again (it
+	// ignored the exit). Close sets it to 1 before resuming the body.
+	exits int
 }
 
 // Yield hands v to the caller and suspends the body until the generator is
@@ -20,38 +24,19 @@ type Yielder[Y, S any] struct {
 // zero value after Next, and always when ranging) and a nil error, or the
 // error passed to Throw, or ErrGeneratorExit when the generator is being
 // closed (Close, or a break out of the range): the body should then clean
-// up and return.
+// up and return. Once it has reported ErrGeneratorExit, every later Yield
+// reports it at once, without handing its value over, and the generator
+// records that the body ignored the exit.
+//
+// Yield is small enough to be inlined into the body, so that the body calls
+// the range's loop body (push mode) or iter.Pull's yield (pull mode)
+// directly: a frame of ours between the body and a coroutine switch would
+// cost a mispredicted return, several ns, on every switch.
 func (y *Yielder[Y, S]) Yield(v Y) (s S, err error) {
-	if !y.exiting {
-		if y.pull != nil {
-			if y.pull(v) {
-				s, err = y.sent, y.thrown
-				if err != nil {
-					y.thrown = nil
-				}
-				return s, err
-			}
-			y.exiting = true
-			return s, ErrGeneratorExit
-		}
-		if y.push != nil {
-			y.inLoop = true
-			more := y.push(v)
-			y.inLoop = false
-			if more {
-				return s, nil
-			}
-			y.exiting = true
-			return s, ErrGeneratorExit
-		}
+	if y.exits == 0 && y.emit(v) {
+		return y.sent, y.thrown
 	}
-	// Closing (or used after the body should have ended): report the
-	// exit, and that the body ignored it. In pull mode v is still handed
-	// over, so that Close sees the body yielded.
-	y.ignored = true
-	if y.pull != nil {
-		y.pull(v) // false after Close's stop; true while Close is watching
-	}
+	y.exits++ // the range broke (emit returned false), or the body ignores an exit
 	return s, ErrGeneratorExit
 }
 
@@ -66,13 +51,13 @@ func (y *Yielder[Y, S]) Yield(v Y) (s S, err error) {
 // ranged over too: the delegation costs no coroutine switch.
 func YieldFrom[Y, S, R any](y *Yielder[Y, S], sub *Gen[Y, S, R]) (R, error) {
 	var zero R
-	if y.push != nil && sub.state == unstarted {
+	if y.pushing && sub.state == unstarted {
 		for v := range sub.All() {
 			if _, err := y.Yield(v); err != nil {
 				break // closes sub with ErrGeneratorExit
 			}
 		}
-		if y.exiting {
+		if y.exits > 0 {
 			return zero, ErrGeneratorExit
 		}
 		return sub.Result()
