@@ -75,6 +75,54 @@ def greenlet_switch(n):
         sw()
 
 
+def best_timed_ns(fn, n, repeat):
+    """Like best_ns, for an fn(n) that times its own loop (leaving its
+    set-up out) and returns the elapsed nanoseconds."""
+    return min(fn(n) for _ in range(repeat)) / n
+
+
+def live_gen_send(live):
+    """One op = one send, round robin over `live` suspended generators."""
+    def run(n):
+        def consumer():
+            total = 0
+            while True:
+                v = yield total
+                total += v
+        gens = [consumer() for _ in range(live)]
+        for g in gens:
+            next(g)
+        sends = [g.send for g in gens]
+        t0 = time.perf_counter_ns()
+        for i in range(n):
+            sends[i % live](i)
+        return time.perf_counter_ns() - t0
+    return run
+
+
+def live_greenlet_switch(live):
+    """One op = one switch, main round robin over `live` parked greenlets."""
+    def run(n):
+        from greenlet import greenlet, getcurrent
+        main = getcurrent()
+
+        def child(v):
+            while True:
+                v = main.switch(v + 1)
+        gs = [greenlet(child) for _ in range(live)]
+        for g in gs:
+            g.switch(0)
+        sws = [g.switch for g in gs]
+        t0 = time.perf_counter_ns()
+        for i in range(0, n, 2):  # a round trip is two switches
+            sws[(i // 2) % live](i)
+        dt = time.perf_counter_ns() - t0
+        for g in gs:
+            g.throw()  # GreenletExit ends each child
+        return dt
+    return run
+
+
 def gevent_spawn_joinall(n):
     import gevent
     batch = 1000
@@ -167,6 +215,7 @@ OPS = [
 ]
 
 SCALE = [1_000, 10_000, 100_000, 1_000_000]
+LIVE = [1, 10_000]  # live coroutines for the generator and greenlet scaling rows
 
 
 def have(mod):
@@ -180,7 +229,7 @@ def have(mod):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--short", action="store_true", help="tiny iteration counts, one repeat (CI smoke run)")
-    ap.add_argument("--scale", action="store_true", help="also spawn+joinall and Pool.map at 1k..1M tasks")
+    ap.add_argument("--scale", action="store_true", help="also spawn+joinall and Pool.map at 1k..1M tasks, send and switch at 1 and 10k live coroutines")
     ap.add_argument("--only", default="", help="comma-separated operation names")
     args = ap.parse_args()
 
@@ -203,6 +252,13 @@ def main():
         for size in sizes:
             out["scale"].setdefault("SpawnJoinAll", {})[str(size)] = round(best_ns(gevent_spawn_joinall, size, 1), 1)
             out["scale"].setdefault("PoolMap", {})[str(size)] = round(best_ns(gevent_pool_map, size, 1), 1)
+    if args.scale:
+        iters = 20_000 if args.short else 1_000_000
+        for live in LIVE:
+            out["scale"].setdefault("GeneratorSend", {})[str(live)] = round(best_timed_ns(live_gen_send(live), iters, repeat), 1)
+            if have("greenlet"):
+                out["scale"].setdefault("GreenletSwitch", {})[str(live)] = round(
+                    best_timed_ns(live_greenlet_switch(live), iters, repeat), 1)
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     print()
 
