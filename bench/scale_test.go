@@ -51,6 +51,24 @@ func BenchmarkScaleSpawnJoinAll(b *testing.B) {
 				}
 			})
 		})
+		// The spawner is itself a green thread: every child follows its
+		// context's cancellation, registering with it and unregistering
+		// when it ends.
+		b.Run(fmt.Sprintf("n=%d/geventgo-nested", n), func(b *testing.B) {
+			gs := make([]*gevent.Greenlet[int], n)
+			perTask(b, n, func() {
+				parent := gevent.Go(ctx, func(ctx context.Context) error {
+					for i := range gs {
+						gs[i] = gevent.Spawn(ctx, body)
+					}
+					_, err := gevent.JoinAll(ctx, gs)
+					return err
+				})
+				if _, err := parent.Get(ctx); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
 		b.Run(fmt.Sprintf("n=%d/waitgroup", n), func(b *testing.B) {
 			results := make([]int, n)
 			perTask(b, n, func() {

@@ -15,8 +15,11 @@ import (
 // The Thread methods (ID, Name, Join, Kill, Cancel, Ready, Err, ...) are
 // promoted. All methods are safe for concurrent use.
 //
-// A Greenlet costs one allocation and one goroutine: spawning and joining one
-// costs about 1.1x a bare go statement with a sync.WaitGroup.
+// A Greenlet costs one goroutine and two allocations (the Greenlet, 240 B
+// for a Greenlet[int], and the goroutine's closure): spawning and joining one
+// costs 1.1x to 1.6x a bare go statement with a sync.WaitGroup (about 300ns
+// here), and spawning it from another green thread, which links it to that
+// green thread's cancellation, a little more.
 type Greenlet[T any] struct {
 	Thread
 	fn    func(context.Context) (T, error)

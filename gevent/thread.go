@@ -25,7 +25,7 @@ import (
 // gevent; use a Group (or Kill them) to end them together.
 type Thread struct {
 	id     uint64
-	name   string
+	name   *string // set by WithName; a pointer keeps Thread small
 	parent context.Context
 	sched  scheduler
 	ctx    threadCtx
@@ -37,10 +37,11 @@ type Thread struct {
 	mu         sync.Mutex
 	done       atomic.Pointer[chan struct{}] // ctx.Done, made on first use
 	ctxErr     error                         // set once the context is cancelled
-	afters     []*afterReg                   // AfterFunc registrations
-	stopParent func() bool                   // unregisters from the parent context
+	afters     afterList                     // AfterFunc registrations, in order
+	stopParent func() bool                   // unregisters from a parent context that is not a green thread's
+	inParent   afterReg                      // t's registration with its parent green thread
 	joiners    waitq                         // parked in Join
-	onEnd      []func()                      // Link callbacks, in link order
+	onEnd      *[]func()                     // Link callbacks, in link order (made on the first)
 	err        error                         // the body's error, once finished
 	hubw       *waiter                       // on a Hub: the waiter t is parked with (hub's mutex)
 	entry      *waiter                       // on a Hub: the waiter t starts with
@@ -59,7 +60,7 @@ type SpawnOption func(*Thread)
 
 // WithName names the green thread, like multiprocessing.Process(name=...).
 // Without it the name is "Greenlet-<id>".
-func WithName(name string) SpawnOption { return func(t *Thread) { t.name = name } }
+func WithName(name string) SpawnOption { return func(t *Thread) { t.name = &name } }
 
 // init prepares t to run under parent. It links t's context to parent's
 // cancellation only when parent can be cancelled at all.
@@ -84,7 +85,9 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 		} else if pc, ok := parent.(*threadCtx); ok {
 			// Spawned by a green thread: follow its cancellation
 			// synchronously (a Hub's turns then stay deterministic).
-			t.stopParent = pc.AfterFunc(func() { t.cancel(parent.Err()) })
+			// The registration lives in t: no allocation.
+			t.inParent.child = t
+			pc.t.register(&t.inParent)
 		} else {
 			t.stopParent = context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
 		}
@@ -96,8 +99,8 @@ func (t *Thread) ID() uint64 { return t.id }
 
 // Name is the name given with WithName, or "Greenlet-<id>".
 func (t *Thread) Name() string {
-	if t.name != "" {
-		return t.name
+	if t.name != nil {
+		return *t.name
 	}
 	return "Greenlet-" + strconv.FormatUint(t.id, 10)
 }
@@ -197,10 +200,14 @@ func (t *Thread) finish(err error) {
 	t.err = err
 	t.state.Store(finished)
 	t.joiners.wakeAll()
-	links := t.onEnd
-	t.onEnd = nil
+	var links []func()
+	if t.onEnd != nil {
+		links, t.onEnd = *t.onEnd, nil
+	}
 	t.mu.Unlock()
-	if t.stopParent != nil {
+	if t.inParent.child != nil {
+		t.parent.(*threadCtx).t.unregister(&t.inParent)
+	} else if t.stopParent != nil {
 		t.stopParent()
 	}
 	for _, f := range links {
@@ -225,7 +232,10 @@ func runLink(f func()) {
 func (t *Thread) onFinish(f func()) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
-		t.onEnd = append(t.onEnd, f)
+		if t.onEnd == nil {
+			t.onEnd = new([]func())
+		}
+		*t.onEnd = append(*t.onEnd, f)
 		t.mu.Unlock()
 		return
 	}
@@ -246,14 +256,18 @@ func (t *Thread) cancel(err error) {
 	} else {
 		t.done.Store(&closedchan)
 	}
-	afters := t.afters
-	t.afters = nil
+	afters := t.afters.take()
 	t.mu.Unlock()
 	// Derived contexts and child green threads are cancelled synchronously,
 	// as a context.cancelCtx cancels its children (context.AfterFunc still
-	// runs a user's function on a goroutine of its own).
+	// runs a user's function on a goroutine of its own), in the order they
+	// registered.
 	for _, a := range afters {
-		a.f()
+		if a.child != nil {
+			a.child.cancel(err)
+		} else {
+			a.f()
+		}
 	}
 	if t.sched != nil {
 		t.sched.cancelled(t)
@@ -310,34 +324,6 @@ func (c *threadCtx) Value(key any) any {
 }
 
 func (c *threadCtx) String() string { return "gevent.Thread(" + c.t.Name() + ")" }
-
-type afterReg struct{ f func() }
-
-// AfterFunc lets contexts derived from a green thread's context register for
-// its cancellation without a watcher goroutine (context.AfterFunc uses it).
-func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
-	t := c.t
-	a := &afterReg{f: f}
-	t.mu.Lock()
-	if t.ctxErr != nil {
-		t.mu.Unlock()
-		go f()
-		return func() bool { return false }
-	}
-	t.afters = append(t.afters, a)
-	t.mu.Unlock()
-	return func() bool {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for i, b := range t.afters {
-			if b == a {
-				t.afters = append(t.afters[:i], t.afters[i+1:]...)
-				return true
-			}
-		}
-		return false
-	}
-}
 
 // threadFrom returns the green thread ctx belongs to, or nil.
 func threadFrom(ctx context.Context) *Thread {
