@@ -18,6 +18,14 @@ var ErrGreenletExit = errors.New("gevent: greenlet exit")
 // itself: waiting for its own end would block forever.
 var ErrJoinSelf = errors.New("gevent: a green thread cannot wait for itself")
 
+// ErrLoopExit is gevent's LoopExit: on a Hub with a virtual clock, the
+// main green thread (the one Run runs) was blocked while nothing else of the
+// hub could ever run: every other green thread was blocked too, none was
+// inside Blocking, and no timer was left. The blocking call returns it
+// instead of hanging; the wait is over, and the main green thread may go
+// on (blocking again with nothing to run returns it again).
+var ErrLoopExit = errors.New("gevent: this operation would block forever (LoopExit)")
+
 // ErrNotLocked is returned by Lock.Release and RLock.Release when the lock
 // is not held (by the caller, for an RLock): Python's RuntimeError
 // "release unlocked lock" / "cannot release un-acquired lock".
@@ -39,6 +47,15 @@ type canceledError struct{ err, cause error }
 
 func (e *canceledError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
 func (e *canceledError) Unwrap() []error { return []error{e.err, e.cause} }
+
+// waitError is the error of a wait that ended without a wake: ctx's (see
+// ctxError) if ctx is done, else the scheduler's reason (ErrLoopExit).
+func waitError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctxError(ctx)
+	}
+	return err
+}
 
 // ctxError is the error a blocking call returns when ctx ended its wait:
 // ctx.Err(), joined with the cause when there is one.

@@ -47,6 +47,13 @@ import (
 // On a virtual clock, time moves only through this package: use Sleep and
 // the package's timeouts (Timeout, WithTimeout, JoinTimeout), not
 // context.WithTimeout, whose deadlines follow the wall clock.
+//
+// A virtual hub that has nothing left to run (every green thread blocked,
+// none inside Blocking, no timer pending) tells the main green thread, as
+// gevent raises LoopExit: its blocking call returns ErrLoopExit instead of
+// hanging. The hub does not wait for goroutines outside it that might
+// still wake a green thread: wait for those inside Blocking. On the wall
+// clock the hub cannot tell a deadlock from a slow outside event, and waits.
 type Hub struct {
 	mu       sync.Mutex
 	held     bool      // a green thread holds the turn
@@ -61,7 +68,8 @@ type Hub struct {
 	live     map[*Thread]struct{}
 	foreign  []*waiter // virtual: parked with a context other than their own
 	closed   bool
-	empty    waitq // Close waiting for threads == 0
+	empty    waitq   // Close waiting for threads == 0
+	main     *Thread // Run's green thread: where a virtual loop exit is reported
 }
 
 // hubState is where a waiter is in a Hub's turn protocol.
@@ -107,7 +115,11 @@ func RunHub(ctx context.Context, fn func(ctx context.Context) error, opts ...Hub
 // left) and returns fn's error, or ctx's if ctx ended first. Run must be
 // called from outside the hub.
 func (h *Hub) Run(ctx context.Context, fn func(ctx context.Context) error) error {
-	main := Go(h.Context(ctx), fn, WithName("main"))
+	main := Go(h.Context(ctx), fn, WithName("main"), func(t *Thread) {
+		h.mu.Lock()
+		h.main = t
+		h.mu.Unlock()
+	})
 	err := main.Join(ctx)
 	if err != nil {
 		main.Cancel()
@@ -262,9 +274,30 @@ func (h *Hub) release() {
 			h.grant(w)
 			return
 		}
-		if !h.virtual || h.blocking > 0 || !h.advance() || h.held {
-			return // advance may have given the turn away itself
+		if !h.virtual || h.blocking > 0 {
+			return
 		}
+		if !h.advance() {
+			h.loopExit()
+			return
+		}
+		if h.held {
+			return // advance gave the turn away itself
+		}
+	}
+}
+
+// loopExit is called when a virtual hub has nothing left to run: no green
+// thread ready or inside Blocking, no timer. If the main green thread is
+// parked, its wait ends with ErrLoopExit, as gevent raises LoopExit in the
+// main greenlet. h.mu is held.
+func (h *Hub) loopExit() {
+	if h.main == nil {
+		return
+	}
+	if w := h.main.hubw; w != nil && w.hs == hubParked {
+		w.exit = true
+		h.makeReady(w)
 	}
 }
 
@@ -346,6 +379,8 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	h.mu.Lock()
 	t.hubw = nil
 	w.hs = final
+	exit := w.exit
+	w.exit = false
 	if w.ctx != nil {
 		for i, f := range h.foreign {
 			if f == w {
@@ -356,7 +391,10 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		w.ctx = nil
 	}
 	h.mu.Unlock()
-	return ctx.Err()
+	if err := ctx.Err(); err != nil || !exit {
+		return err
+	}
+	return ErrLoopExit
 }
 
 // cancelled wakes t if it is parked: Kill on a hub.

@@ -290,3 +290,65 @@ func TestHubPoolAndQueues(t *testing.T) {
 	slices.Sort(sorted)
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, sorted)
 }
+
+func TestHubVirtualLoopExit(t *testing.T) {
+	t.Run("main waits for what nothing will do", func(t *testing.T) {
+		var q Queue[int]
+		var tries []error
+		cleaned := false
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			stuck := Go(ctx, func(ctx context.Context) error {
+				defer func() { cleaned = true }()
+				_, err := q.Get(ctx) // nobody puts
+				return err
+			})
+			var e Event
+			tries = append(tries, e.Wait(ctx)) // nobody sets
+			tries = append(tries, stuck.Join(ctx))
+			_, err := JoinAll(ctx, []*Greenlet[struct{}]{stuck})
+			tries = append(tries, err)
+			return nil // main may go on after LoopExit
+		}, WithVirtualClock(epoch))
+		require.NoError(t, err)
+		require.Len(t, tries, 3)
+		for _, e := range tries {
+			assert.ErrorIs(t, e, ErrLoopExit)
+		}
+		assert.True(t, cleaned, "Run's Close killed the stuck green thread")
+	})
+	t.Run("a pending timer is not a loop exit", func(t *testing.T) {
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			var e Event
+			Go(ctx, func(ctx context.Context) error {
+				if err := Sleep(ctx, 24*time.Hour); err != nil {
+					return err
+				}
+				e.Set()
+				return nil
+			})
+			return e.Wait(ctx)
+		}, WithVirtualClock(epoch))
+		require.NoError(t, err)
+	})
+	t.Run("a green thread inside Blocking is not a loop exit", func(t *testing.T) {
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			var e Event
+			Go(ctx, func(ctx context.Context) error {
+				return Blocking(ctx, func(context.Context) error {
+					e.Set()
+					return nil
+				})
+			})
+			return e.Wait(ctx)
+		}, WithVirtualClock(epoch))
+		require.NoError(t, err)
+	})
+	t.Run("a timeout still wins", func(t *testing.T) {
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			var e Event
+			return WithTimeout(ctx, time.Hour, func(ctx context.Context) error { return e.Wait(ctx) })
+		}, WithVirtualClock(epoch))
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.NotErrorIs(t, err, ErrLoopExit)
+	})
+}

@@ -124,7 +124,7 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 			parked = false
 			mu.Unlock()
 			if !woken {
-				return ctxError(ctx)
+				return waitError(ctx, err)
 			}
 		}
 	}

@@ -34,7 +34,8 @@ type scheduler interface {
 	leave(t *Thread)
 	// park blocks the calling green thread on w: it gives the turn away,
 	// waits until w is made ready (or ctx is done) and the turn is back.
-	// It returns nil when woken by ready and ctx's error otherwise; like
+	// It returns nil when woken by ready, and otherwise ctx's error, or
+	// ErrLoopExit when a virtual hub had nothing left to run; like
 	// waiter.wait, the caller must then settle a race with a concurrent wake.
 	park(ctx context.Context, w *waiter) error
 	// ready marks w's green thread runnable, in FIFO order.
@@ -62,6 +63,7 @@ type waiter struct {
 	th    *Thread         // the green thread that waits, if any
 	hs    hubState        // on a Hub: where the waiter is in the turn protocol (hub's mutex)
 	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
+	exit  bool            // on a Hub: made ready by a loop exit, not a wake (hub's mutex)
 }
 
 var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
@@ -88,7 +90,8 @@ func putWaiter(w *waiter) {
 }
 
 // wait blocks until w is woken or ctx is done. It returns nil when woken.
-// On a ctx error the caller must lock its primitive and call waitq.remove:
+// On an error (ctx's, or ErrLoopExit on a Hub) the caller must lock its
+// primitive and call waitq.remove:
 // if that reports false, a wake won the race and the caller owns whatever
 // the waker handed over.
 func (w *waiter) wait(ctx context.Context) error {
@@ -123,7 +126,7 @@ func (w *waiter) wake() {
 // released. It returns nil when the caller was woken, even if ctx ended at
 // the same moment: whatever the waker handed over (a lock, a permit, the
 // news that an item is there) is the caller's. Otherwise it returns ctx's
-// error (see ctxError) and the caller is out of q.
+// error (see ctxError), or ErrLoopExit, and the caller is out of q.
 func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
 	return blockOr(ctx, mu, q, nil)
 }
@@ -161,7 +164,7 @@ func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error
 		}
 		mu.Unlock()
 		if err != nil {
-			err = ctxError(ctx)
+			err = waitError(ctx, err)
 		}
 	}
 	putWaiter(w)
