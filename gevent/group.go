@@ -15,7 +15,7 @@ import (
 // Go for one without a result.
 type Group struct {
 	mu      sync.Mutex
-	members map[*Thread]struct{}
+	members threadSet
 	empty   waitq // parked in Join: waiting for no member
 }
 
@@ -24,14 +24,11 @@ type Group struct {
 func (g *Group) Add(j Joinable) {
 	t := j.thread()
 	g.mu.Lock()
-	if g.members == nil {
-		g.members = make(map[*Thread]struct{})
-	}
-	if _, in := g.members[t]; in || t.Ready() {
+	if g.members.has(t) || t.Ready() {
 		g.mu.Unlock()
 		return
 	}
-	g.members[t] = struct{}{}
+	g.members.add(t)
 	g.mu.Unlock()
 	t.onFinish(func() { g.Discard(t) })
 }
@@ -50,7 +47,7 @@ func (g *Group) Discard(j Joinable) {
 	t := j.thread()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, in := g.members[t]; !in {
+	if !g.members.has(t) {
 		return
 	}
 	delete(g.members, t)
@@ -66,16 +63,12 @@ func (g *Group) Len() int {
 	return len(g.members)
 }
 
-// Active returns the green threads in the group, in no particular order:
-// multiprocessing's active_children().
+// Active returns the green threads in the group, in the order they were
+// spawned: multiprocessing's active_children().
 func (g *Group) Active() []*Thread {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ts := make([]*Thread, 0, len(g.members))
-	for t := range g.members {
-		ts = append(ts, t)
-	}
-	return ts
+	return g.members.inSpawnOrder()
 }
 
 // Join waits until the group is empty (every member finished or was
@@ -96,8 +89,6 @@ func (g *Group) Join(ctx context.Context) error {
 // Kill cancels every member and waits for the group to be empty or ctx to
 // be done: gevent's Group.kill.
 func (g *Group) Kill(ctx context.Context) error {
-	for _, t := range g.Active() {
-		t.Cancel()
-	}
+	cancelAll(g.Active())
 	return g.Join(ctx)
 }

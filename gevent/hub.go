@@ -65,7 +65,7 @@ type Hub struct {
 	seq      uint64    // orders timers of equal deadline
 	blocking int       // green threads inside Blocking
 	threads  int       // entered and not yet left
-	live     map[*Thread]struct{}
+	live     threadSet
 	foreign  []*waiter // virtual: parked with a context other than their own
 	closed   bool
 	empty    waitq   // Close waiting for threads == 0
@@ -97,7 +97,7 @@ func WithVirtualClock(start time.Time) HubOption {
 
 // NewHub returns a hub, on the wall clock unless WithVirtualClock is given.
 func NewHub(opts ...HubOption) *Hub {
-	h := &Hub{live: make(map[*Thread]struct{})}
+	h := &Hub{}
 	for _, o := range opts {
 		o(h)
 	}
@@ -153,14 +153,9 @@ func (h *Hub) Now() time.Time {
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	h.closed = true
-	live := make([]*Thread, 0, len(h.live))
-	for t := range h.live {
-		live = append(live, t)
-	}
+	live := h.live.inSpawnOrder()
 	h.mu.Unlock()
-	for _, t := range live {
-		t.Cancel()
-	}
+	cancelAll(live)
 	h.mu.Lock()
 	for h.threads > 0 {
 		block(context.Background(), &h.mu, &h.empty)
@@ -201,7 +196,7 @@ func (h *Hub) spawned(t *Thread) {
 	t.entry = w
 	h.mu.Lock()
 	h.threads++
-	h.live[t] = struct{}{}
+	h.live.add(t)
 	if h.closed {
 		t.killed.Store(true)
 	}

@@ -352,3 +352,21 @@ func TestHubVirtualLoopExit(t *testing.T) {
 		assert.NotErrorIs(t, err, ErrLoopExit)
 	})
 }
+
+func TestHubCloseKillsInSpawnOrder(t *testing.T) {
+	for range 5 { // the order must not depend on map iteration
+		var order []int
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			var never Event
+			for i := range 8 {
+				Go(ctx, func(ctx context.Context) error {
+					defer func() { order = append(order, i) }()
+					return never.Wait(ctx)
+				})
+			}
+			return Sleep(ctx, 0) // let them all park, then end: Run's Close kills them
+		})
+		require.NoError(t, err)
+		assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, order)
+	}
+}

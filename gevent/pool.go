@@ -73,13 +73,13 @@ type Pool struct {
 	ants *ants.Pool
 
 	mu       sync.Mutex
-	running  int                  // slots taken
-	closed   bool                 // Close was called
-	released bool                 // the ants pool was released
-	live     map[*Thread]struct{} // admitted tasks, for Kill and "is the caller my task"
-	selfWait int                  // tasks of the pool parked waiting for a slot of it
-	slots    waitq                // parked waiting for a free slot
-	idle     waitq                // parked in Join: waiting for running == 0
+	running  int       // slots taken
+	closed   bool      // Close was called
+	released bool      // the ants pool was released
+	live     threadSet // admitted tasks, for Kill and "is the caller my task"
+	selfWait int       // tasks of the pool parked waiting for a slot of it
+	slots    waitq     // parked waiting for a free slot
+	idle     waitq     // parked in Join: waiting for running == 0
 }
 
 // NewPool returns a pool that runs at most size tasks at once: Pool(size).
@@ -87,7 +87,7 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("gevent: pool size %d: must be positive", size)
 	}
-	p := &Pool{size: size, live: make(map[*Thread]struct{}, size)}
+	p := &Pool{size: size, live: make(threadSet, size)}
 	for _, o := range opts {
 		o(&p.cfg)
 	}
@@ -132,7 +132,7 @@ func (p *Pool) isTask(ctx context.Context) bool {
 	if t == nil {
 		return false
 	}
-	_, ok := p.live[t]
+	ok := p.live.has(t)
 	return ok
 }
 
@@ -219,7 +219,7 @@ func (p *Pool) release(t *Thread) {
 func startOn[T any](p *Pool, g *Greenlet[T]) {
 	t := &g.Thread
 	p.mu.Lock()
-	p.live[t] = struct{}{}
+	p.live.add(t)
 	p.mu.Unlock()
 	task := func() {
 		g.run(0)
@@ -336,13 +336,8 @@ func (p *Pool) Kill(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
 	p.slots.wakeAll()
-	tasks := make([]*Thread, 0, len(p.live))
-	for t := range p.live {
-		tasks = append(tasks, t)
-	}
+	tasks := p.live.inSpawnOrder()
 	p.mu.Unlock()
-	for _, t := range tasks {
-		t.Cancel()
-	}
+	cancelAll(tasks)
 	return p.Join(ctx)
 }

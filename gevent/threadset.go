@@ -1,0 +1,40 @@
+package gevent
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
+// threadSet is a set of green threads (a Pool's tasks, a Group's members, a
+// Hub's live threads), guarded by its owner's mutex. The zero value is an
+// empty set; add makes the map on first use.
+type threadSet map[*Thread]struct{}
+
+func (s *threadSet) add(t *Thread) {
+	if *s == nil {
+		*s = make(threadSet)
+	}
+	(*s)[t] = struct{}{}
+}
+
+func (s threadSet) has(t *Thread) bool {
+	_, ok := s[t]
+	return ok
+}
+
+// inSpawnOrder returns the set's green threads, oldest first: the order in
+// which they are killed, so that on a Hub they wind down the same way on
+// every run.
+func (s threadSet) inSpawnOrder() []*Thread {
+	ts := slices.Collect(maps.Keys(s))
+	slices.SortFunc(ts, func(a, b *Thread) int { return cmp.Compare(a.id, b.id) })
+	return ts
+}
+
+// cancelAll cancels each of ts, in order, without waiting.
+func cancelAll(ts []*Thread) {
+	for _, t := range ts {
+		t.Cancel()
+	}
+}
