@@ -64,6 +64,7 @@ type waiter struct {
 	hs    hubState        // on a Hub: where the waiter is in the turn protocol (hub's mutex)
 	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
 	exit  bool            // on a Hub: made ready by a loop exit, not a wake (hub's mutex)
+	token bool            // free mode: a wait ended without taking a wake's token, which may be in ready
 }
 
 var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
@@ -79,11 +80,14 @@ func getWaiter(ctx context.Context) *waiter {
 
 // putWaiter returns w to the pool. The caller must own w: it is out of every
 // waitq and no wake for it is pending. A token left by a wake that raced with
-// cancellation is drained here.
+// cancellation is drained here (only when a wait ended without taking it:
+// the drain costs a channel operation).
 func putWaiter(w *waiter) {
-	select {
-	case <-w.ready:
-	default:
+	if w.token {
+		select {
+		case <-w.ready:
+		default:
+		}
 	}
 	*w = waiter{ready: w.ready}
 	waiterPool.Put(w)
@@ -107,6 +111,7 @@ func (w *waiter) wait(ctx context.Context) error {
 	case <-w.ready:
 		return nil
 	case <-done:
+		w.token = true
 		return ctx.Err()
 	}
 }
