@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,28 +42,52 @@ func TestRunListFileAndExitCodes(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(list), 0o600))
 
 	var out, errb strings.Builder
-	code := run([]string{"-c", "4", path}, nil, &out, &errb)
+	code := run(context.Background(), []string{"-c", "4", path}, nil, &out, &errb)
 	assert.Equal(t, 0, code, errb.String()) // a 404 is a status, not a failure
 	assert.Contains(t, out.String(), "skipped line 4")
 	assert.Contains(t, out.String(), "speed-up")
 
 	out.Reset()
-	code = run([]string{"-json", "-mode", "concurrent", "-"}, strings.NewReader(list+"http://127.0.0.1:1/\n"), &out, &errb)
+	code = run(context.Background(), []string{"-json", "-mode", "concurrent", "-"}, strings.NewReader(list+"http://127.0.0.1:1/\n"), &out, &errb)
 	assert.Equal(t, 1, code) // a failed URL with -fail-on-error (default true)
 	var rep map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out.String()), &rep))
 	assert.EqualValues(t, 3, rep["urls"])
 
-	code = run([]string{"-fail-on-error=false", "-mode", "serial", "-"}, strings.NewReader("http://127.0.0.1:1/\n"), &out, &errb)
+	code = run(context.Background(), []string{"-fail-on-error=false", "-mode", "serial", "-"}, strings.NewReader("http://127.0.0.1:1/\n"), &out, &errb)
 	assert.Equal(t, 0, code)
-	assert.Equal(t, 2, run([]string{"-mode", "sideways"}, nil, &out, &errb))
+	assert.Equal(t, 2, run(context.Background(), []string{"-mode", "sideways"}, nil, &out, &errb))
 }
 
 func TestDemo(t *testing.T) {
 	var out, errb strings.Builder
-	code := run([]string{"-mode", "concurrent"}, nil, &out, &errb)
+	code := run(context.Background(), []string{"-mode", "concurrent"}, nil, &out, &errb)
 	assert.Equal(t, 0, code, errb.String())
 	assert.Contains(t, out.String(), "/redirect")
 	assert.Contains(t, out.String(), "404")
 	assert.Contains(t, out.String(), "1.0MiB")
+}
+
+func TestInterruptReportsWhatWasDone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 2 {
+			cancel() // Ctrl-C while the second URL is being fetched
+		}
+		fmt.Fprint(w, "hello")
+	}))
+	defer srv.Close()
+	var list strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&list, "%s/%d\n", srv.URL, i)
+	}
+	var out, errb strings.Builder
+	code := run(ctx, []string{"-mode", "serial", "-"}, strings.NewReader(list.String()), &out, &errb)
+	assert.Equal(t, 130, code, errb.String())
+	assert.Contains(t, out.String(), "interrupted")
+	assert.LessOrEqual(t, requests.Load(), int32(2), "no URL is fetched after the interrupt")
+	assert.Contains(t, out.String(), "/0", "the URL fetched before the interrupt is reported")
+	assert.Contains(t, out.String(), "/4: context canceled", "every URL not fetched is reported as cancelled")
 }
