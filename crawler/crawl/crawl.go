@@ -84,16 +84,17 @@ func (o Options) withDefaults() Options {
 // is gone and idle connections are closed when it returns; fasthttp's idle
 // cleaner goroutines exit within 100ms after.
 //
-// Cancelling ctx stops new requests at once; a request already in flight
-// ends within Options.Timeout (fasthttp requests take deadlines, not
-// contexts).
+// Cancelling ctx stops new requests at once, and cuts the requests in
+// flight: fasthttp requests take deadlines, not contexts, so the crawl
+// expires the deadline of every connection it opened. Each URL not fetched
+// has ctx's error.
 func Crawl(ctx context.Context, urls []string, o Options) (*Report, error) {
 	o = o.withDefaults()
 	if _, err := ParseMode(string(o.Mode)); err != nil {
 		return nil, err
 	}
 	rep := &Report{URLs: len(urls), Concurrency: o.Concurrency}
-	f := newFetcher(o)
+	f := newFetcher(ctx, o)
 	defer f.close()
 	if o.Mode == Serial || o.Mode == Both {
 		rep.Serial = runSerial(ctx, f, urls, o)

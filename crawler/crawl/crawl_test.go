@@ -252,3 +252,38 @@ func TestHangingResolutionIsBoundedByTimeout(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, dials.Load(), int64(2))
 }
+
+func TestCancelCutsRequestsInFlight(t *testing.T) {
+	for _, mode := range []Mode{Serial, Concurrent} {
+		t.Run(string(mode), func(t *testing.T) {
+			const n = 4
+			arrived := make(chan struct{}, n)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				arrived <- struct{}{}
+				<-r.Context().Done() // answers only when the client goes away
+			}))
+			defer srv.Close()
+			urls := make([]string, n)
+			for i := range urls {
+				urls[i] = fmt.Sprintf("%s/slow/%d", srv.URL, i)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				<-arrived // a request is in flight (all of them, concurrently: no matter)
+				cancel()
+			}()
+			start := time.Now()
+			rep, err := Crawl(ctx, urls, Options{Mode: mode, Concurrency: n, Timeout: 10 * time.Minute})
+			require.ErrorIs(t, err, context.Canceled)
+			assert.Less(t, time.Since(start), time.Minute, "the request in flight was cut, not left to its 10-minute timeout")
+			run := rep.Serial
+			if mode == Concurrent {
+				run = rep.Concurrent
+			}
+			require.Len(t, run.Results, n)
+			for _, r := range run.Results {
+				assert.ErrorIs(t, r.Err, context.Canceled, r.URL)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -25,12 +26,22 @@ var (
 // fetcher wraps a fasthttp.Client with every fasthttp default that would
 // hurt a crawler replaced: no redirects by Do, unlimited body, ErrNoFreeConns
 // without a wait timeout, unlimited read/write timeouts.
+//
+// fasthttp has no context API: to stop requests in flight when the crawl's
+// context is cancelled, the fetcher keeps every connection it dialled and
+// then moves their deadlines to the past, which fails the blocked reads and
+// writes at once.
 type fetcher struct {
-	c    *fasthttp.Client
-	opts Options
+	c       *fasthttp.Client
+	opts    Options
+	ctx     context.Context
+	stop    func() bool // unregisters abort from ctx
+	mu      sync.Mutex
+	conns   map[*abortConn]struct{}
+	aborted bool
 }
 
-func newFetcher(o Options) *fetcher {
+func newFetcher(ctx context.Context, o Options) *fetcher {
 	dial := o.Dial
 	if dial == nil {
 		d := &net.Dialer{Timeout: o.Timeout}
@@ -47,20 +58,70 @@ func newFetcher(o Options) *fetcher {
 		// a crawl keeps its connections busy, so reuse does not suffer.
 		MaxIdleConnDuration: 100 * time.Millisecond,
 		TLSConfig:           o.TLSConfig,
-		Dial: func(addr string) (net.Conn, error) {
-			// Resolution and connect bounded by the per-request timeout.
-			ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-			defer cancel()
-			return dial(ctx, "tcp", addr)
-		},
+	}
+	f := &fetcher{c: c, opts: o, ctx: ctx, conns: make(map[*abortConn]struct{})}
+	c.Dial = func(addr string) (net.Conn, error) {
+		// Resolution and connect bounded by the per-request timeout, and
+		// by the crawl's context.
+		dctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		conn, err := dial(dctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return f.track(conn), nil
 	}
 	if c.TLSConfig == nil {
 		c.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	return &fetcher{c: c, opts: o}
+	f.stop = context.AfterFunc(ctx, f.abort)
+	return f
 }
 
-func (f *fetcher) close() { f.c.CloseIdleConnections() }
+func (f *fetcher) close() {
+	f.stop()
+	f.c.CloseIdleConnections()
+}
+
+// abortConn is a connection of the fetcher: it leaves the fetcher's set
+// when fasthttp closes it.
+type abortConn struct {
+	net.Conn
+	f    *fetcher
+	once sync.Once
+}
+
+func (c *abortConn) Close() error {
+	c.once.Do(func() {
+		c.f.mu.Lock()
+		delete(c.f.conns, c)
+		c.f.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// track adds conn to the set, already expired if the crawl was cancelled.
+func (f *fetcher) track(conn net.Conn) net.Conn {
+	c := &abortConn{Conn: conn, f: f}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.aborted {
+		_ = conn.SetDeadline(time.Unix(1, 0))
+		return c
+	}
+	f.conns[c] = struct{}{}
+	return c
+}
+
+// abort cuts every connection's blocked I/O: the crawl was cancelled.
+func (f *fetcher) abort() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.aborted = true
+	for c := range f.conns {
+		_ = c.SetDeadline(time.Unix(1, 0))
+	}
+}
 
 // fetch gets url, following up to MaxRedirects redirects, all within one
 // per-request timeout, and fills a Result (never panics, never hangs past
@@ -105,6 +166,11 @@ func (f *fetcher) fetch(ctx context.Context, url string) (res Result) {
 		resp.Reset()
 	}
 	res.FinalURL = req.URI().String()
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (in flight: %w)", ctx.Err(), err) // cut by abort
+		res.Err, res.Error = err, err.Error()
+		return res
+	}
 	if err != nil {
 		res.Err = classify(err, f.opts)
 		res.Error = res.Err.Error()
