@@ -84,11 +84,45 @@ func (f *fetcher) close() {
 }
 
 // abortConn is a connection of the fetcher: it leaves the fetcher's set
-// when fasthttp closes it.
+// when fasthttp closes it, and once aborted it keeps its deadline in the
+// past, whatever deadline fasthttp sets for its next read or write.
 type abortConn struct {
 	net.Conn
-	f    *fetcher
-	once sync.Once
+	f       *fetcher
+	once    sync.Once
+	mu      sync.Mutex // orders abort against fasthttp's deadline calls
+	aborted bool
+}
+
+// expired is a deadline in the past: blocked I/O fails at once.
+var expired = time.Unix(1, 0)
+
+func (c *abortConn) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aborted = true
+	_ = c.Conn.SetDeadline(expired)
+}
+
+func (c *abortConn) SetDeadline(t time.Time) error {
+	return c.setDeadline(t, c.Conn.SetDeadline)
+}
+
+func (c *abortConn) SetReadDeadline(t time.Time) error {
+	return c.setDeadline(t, c.Conn.SetReadDeadline)
+}
+
+func (c *abortConn) SetWriteDeadline(t time.Time) error {
+	return c.setDeadline(t, c.Conn.SetWriteDeadline)
+}
+
+func (c *abortConn) setDeadline(t time.Time, set func(time.Time) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aborted {
+		t = expired
+	}
+	return set(t)
 }
 
 func (c *abortConn) Close() error {
@@ -106,7 +140,7 @@ func (f *fetcher) track(conn net.Conn) net.Conn {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.aborted {
-		_ = conn.SetDeadline(time.Unix(1, 0))
+		c.abort()
 		return c
 	}
 	f.conns[c] = struct{}{}
@@ -119,7 +153,7 @@ func (f *fetcher) abort() {
 	defer f.mu.Unlock()
 	f.aborted = true
 	for c := range f.conns {
-		_ = c.SetDeadline(time.Unix(1, 0))
+		c.abort()
 	}
 }
 
