@@ -132,16 +132,7 @@ func BenchmarkScaleGeneratorSend(b *testing.B) {
 			b.ReportAllocs()
 			gs := make([]*coro.Gen[int, int, struct{}], n)
 			for i := range gs {
-				gs[i] = coro.New(func(y *coro.Yielder[int, int]) (struct{}, error) {
-					total := 0
-					for {
-						s, err := y.Yield(total)
-						if err != nil {
-							return struct{}{}, err
-						}
-						total += s
-					}
-				})
+				gs[i] = coro.New(accumulate)
 				if _, err := gs[i].Next(); err != nil {
 					b.Fatal(err)
 				}

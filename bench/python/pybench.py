@@ -30,12 +30,15 @@ def best_ns(fn, n, repeat):
     return best
 
 
+def consumer():
+    """Seed 001's consumer: adds what is sent, yields the running total."""
+    total = 0
+    while True:
+        v = yield total
+        total += v
+
+
 def gen_send(n):
-    def consumer():
-        total = 0
-        while True:
-            v = yield total
-            total += v
     g = consumer()
     next(g)
     send = g.send
@@ -84,11 +87,6 @@ def best_timed_ns(fn, n, repeat):
 def live_gen_send(live):
     """One op = one send, round robin over `live` suspended generators."""
     def run(n):
-        def consumer():
-            total = 0
-            while True:
-                v = yield total
-                total += v
         gens = [consumer() for _ in range(live)]
         for g in gens:
             next(g)
