@@ -3,6 +3,7 @@ package gevent
 import (
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -54,6 +55,13 @@ import (
 // hanging. The hub does not wait for goroutines outside it that might
 // still wake a green thread: wait for those inside Blocking. On the wall
 // clock the hub cannot tell a deadlock from a slow outside event, and waits.
+//
+// Cancellation reaches a green thread on a virtual hub at a fixed point of
+// the schedule, so the interleaving stays the same every run: at once when
+// it is killed, or when the green thread that spawned it is; and, for one
+// spawned with another cancellable context (a Timeout's, a
+// context.WithCancel), when the hub next runs out of ready green threads,
+// in spawn order.
 type Hub struct {
 	mu       sync.Mutex
 	held     bool      // a green thread holds the turn
@@ -66,10 +74,19 @@ type Hub struct {
 	blocking int       // green threads inside Blocking
 	threads  int       // entered and not yet left
 	live     threadSet
-	foreign  []*waiter // virtual: parked with a context other than their own
-	closed   bool
-	empty    waitq   // Close waiting for threads == 0
-	main     *Thread // Run's green thread: where a virtual loop exit is reported
+	foreign  []*waiter // virtual: parked with a context other than their own, scanned when idle
+	// virtual: the package's own timeout contexts (withTimeout), and who is
+	// parked with each: woken directly when the timeout fires or is
+	// cancelled, so they need no scan.
+	timeouts map[context.Context][]*waiter
+	// virtual: green threads whose parent context is neither a green
+	// thread's nor never-cancelled. They follow it with context.AfterFunc,
+	// which runs on a goroutine of its own; advance cancels them itself
+	// first, so that virtual time and LoopExit do not race that goroutine.
+	linked []*Thread
+	closed bool
+	empty  waitq   // Close waiting for threads == 0
+	main   *Thread // Run's green thread: where a virtual loop exit is reported
 }
 
 // hubState is where a waiter is in a Hub's turn protocol.
@@ -200,6 +217,9 @@ func (h *Hub) spawned(t *Thread) {
 	if h.closed {
 		t.killed.Store(true)
 	}
+	if h.virtual && linked(t) {
+		h.linked = append(h.linked, t)
+	}
 	h.makeReady(w)
 	h.mu.Unlock()
 }
@@ -300,6 +320,9 @@ func (h *Hub) loopExit() {
 // waking the green threads whose context was cancelled. It reports whether
 // anything may have become ready. h.mu is held.
 func (h *Hub) advance() bool {
+	if h.cancelLinked() {
+		return true
+	}
 	woke := false
 	for i := 0; i < len(h.foreign); i++ {
 		if w := h.foreign[i]; w.hs == hubParked && ctxDone(w) {
@@ -335,8 +358,72 @@ func (h *Hub) advance() bool {
 	return false
 }
 
+// cancelLinked delivers the cancellation of the linked green threads whose
+// parent context is done: in spawn order, it cancels those the AfterFunc's
+// goroutine has not cancelled yet, then readies those that are parked (the
+// goroutine's own cancel leaves that to here, see cancelled). Delivered and
+// finished ones leave the list. It reports whether anything may have
+// become ready. h.mu is held (and released while cancellations run, with
+// the turn held); it takes no green thread's mutex, since a finishing green
+// thread holds its own while it waits for h.mu.
+func (h *Hub) cancelLinked() bool {
+	var due, fire []*Thread
+	kept := h.linked[:0]
+	for _, t := range h.linked {
+		switch {
+		case t.state.Load() == finished:
+		case !doneNow(t.parent):
+			kept = append(kept, t)
+		default:
+			fire = append(fire, t)
+			if !t.cancelledNow() {
+				due = append(due, t)
+			}
+		}
+	}
+	clear(h.linked[len(kept):])
+	h.linked = kept
+	if len(fire) == 0 {
+		return false
+	}
+	if len(due) > 0 {
+		h.held = true
+		h.mu.Unlock()
+		for _, t := range due {
+			t.cancel(t.parent.Err()) // the AfterFunc's later call does nothing
+		}
+		h.mu.Lock()
+		h.held = false
+	}
+	for _, t := range fire {
+		if w := t.hubw; w != nil && w.hs == hubParked {
+			h.makeReady(w)
+		}
+	}
+	return true
+}
+
+// linked reports whether t follows its parent context through
+// context.AfterFunc (see Hub.linked).
+func linked(t *Thread) bool {
+	_, own := t.parent.(*threadCtx)
+	return !own && t.parent.Done() != nil
+}
+
 // ctxDone reports whether the context w waits with is done.
-func ctxDone(w *waiter) bool { return w.ctx != nil && w.ctx.Err() != nil }
+func ctxDone(w *waiter) bool { return w.ctx != nil && doneNow(w.ctx) }
+
+// doneNow reports whether ctx is done, without taking a green thread's
+// mutex for a context whose Done channel exists already (the hub asked for
+// it when the thread parked or was spawned with it).
+func doneNow(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
 
 // park blocks the calling green thread until w is made ready (or ctx is
 // done) and the turn is back.
@@ -354,7 +441,11 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	own := ctx == context.Context(&t.ctx)
 	if h.virtual && !own && ctx.Done() != nil {
 		w.ctx = ctx
-		h.foreign = append(h.foreign, w)
+		if ws, ok := h.timeouts[ctx]; ok {
+			h.timeouts[ctx] = append(ws, w)
+		} else {
+			h.foreign = append(h.foreign, w)
+		}
 	}
 	if ctx.Err() != nil {
 		h.makeReady(w)
@@ -377,11 +468,10 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	exit := w.exit
 	w.exit = false
 	if w.ctx != nil {
-		for i, f := range h.foreign {
-			if f == w {
-				h.foreign = append(h.foreign[:i], h.foreign[i+1:]...)
-				break
-			}
+		if ws, ok := h.timeouts[w.ctx]; ok {
+			h.timeouts[w.ctx] = slices.DeleteFunc(ws, func(x *waiter) bool { return x == w })
+		} else if i := slices.Index(h.foreign, w); i >= 0 {
+			h.foreign = slices.Delete(h.foreign, i, i+1)
 		}
 		w.ctx = nil
 	}
@@ -394,6 +484,9 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 
 // cancelled wakes t if it is parked: Kill on a hub.
 func (h *Hub) cancelled(t *Thread) {
+	if h.virtual && !t.killed.Load() && linked(t) {
+		return // its parent's cancellation: cancelLinked readies it, in order
+	}
 	h.mu.Lock()
 	if w := t.hubw; w != nil && w.hs == hubParked {
 		h.makeReady(w)
@@ -437,6 +530,38 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return ctxError(ctx)
 	}
 	return nil
+}
+
+// withTimeout is the package's withTimeout on a virtual hub: the green
+// threads parked with the returned context are woken directly when it is
+// cancelled (by the timer, or by the CancelFunc), instead of being found by
+// advance's scan, which would cost a pass over every such waiter at every
+// idle step.
+func (h *Hub) withTimeout(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+	tctx, cancel := context.WithCancelCause(ctx)
+	h.mu.Lock()
+	if h.timeouts == nil {
+		h.timeouts = make(map[context.Context][]*waiter)
+	}
+	h.timeouts[tctx] = nil
+	h.mu.Unlock()
+	end := func(err error) {
+		cancel(err)
+		h.mu.Lock()
+		ws := h.timeouts[tctx]
+		delete(h.timeouts, tctx)
+		for _, w := range ws {
+			if w.hs == hubParked {
+				h.makeReady(w)
+			}
+		}
+		h.mu.Unlock()
+	}
+	stop := h.afterFunc(d, func() { end(cause) })
+	return tctx, func() {
+		stop()
+		end(context.Canceled)
+	}
 }
 
 // afterFunc calls f after d on the hub's clock.

@@ -370,3 +370,43 @@ func TestHubCloseKillsInSpawnOrder(t *testing.T) {
 		assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, order)
 	}
 }
+
+// Green threads spawned with a context that is neither a green thread's
+// nor a Background follow it through context.AfterFunc, whose callback runs
+// on a goroutine of its own; the virtual hub must not advance (or report a
+// LoopExit) before that cancellation has been delivered.
+func TestHubVirtualCancelOfSpawnedUnderTimeout(t *testing.T) {
+	var first []string
+	for run := range 50 {
+		var order []string
+		var errs []error
+		err := RunHub(context.Background(), func(ctx context.Context) error {
+			var gs []*Greenlet[struct{}]
+			err := WithTimeout(ctx, time.Hour, func(tctx context.Context) error {
+				for _, name := range []string{"a", "b", "c"} {
+					gs = append(gs, Go(tctx, func(ctx context.Context) error {
+						defer func() { order = append(order, name) }()
+						var never Event
+						return never.Wait(ctx)
+					}))
+				}
+				_, err := JoinAll(ctx, gs) // main waits with its own context: no timeout for it
+				return err
+			})
+			for _, g := range gs {
+				errs = append(errs, g.Err())
+			}
+			return err
+		}, WithVirtualClock(epoch))
+		require.NoError(t, err, "run %d", run)
+		require.Len(t, errs, 3)
+		for _, e := range errs {
+			assert.ErrorIs(t, e, ErrTimeout)
+		}
+		if run == 0 {
+			first = order
+		}
+		require.Equal(t, first, order, "run %d: the same order every run", run)
+	}
+	assert.Equal(t, []string{"a", "b", "c"}, first)
+}

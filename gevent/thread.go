@@ -274,6 +274,22 @@ func (t *Thread) cancel(err error) {
 	}
 }
 
+// cancelledNow reports whether t's context has been cancelled, without
+// taking t's mutex: cancel closes (or stores a closed) Done channel after
+// recording the error.
+func (t *Thread) cancelledNow() bool {
+	d := t.done.Load()
+	if d == nil {
+		return false
+	}
+	select {
+	case <-*d:
+		return true
+	default:
+		return false
+	}
+}
+
 var closedchan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // threadCtx is the context.Context of a green thread's body.

@@ -19,6 +19,9 @@ func afterFunc(ctx context.Context, d time.Duration, f func()) (stop func() bool
 // returned context is cancelled with cause once d has passed. Every timeout
 // of the package goes through it, so timeouts follow a Hub's clock.
 func withTimeout(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+	if h, ok := schedOf(ctx).(*Hub); ok && h.virtual {
+		return h.withTimeout(ctx, d, cause)
+	}
 	tctx, cancel := context.WithCancelCause(ctx)
 	stop := afterFunc(ctx, d, func() { cancel(cause) })
 	return tctx, func() {
