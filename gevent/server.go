@@ -75,7 +75,7 @@ func Serve(ctx context.Context, ln net.Listener, p *Pool, handle func(ctx contex
 		g := newGreenlet(context.WithoutCancel(ctx), func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, run(ctx)
 		}, nil)
-		startOn(p, g)
+		startOn(p, g, nil)
 		handlers.Add(g)
 	}
 	ln.Close()
