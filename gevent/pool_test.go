@@ -172,6 +172,26 @@ func TestPoolApplyAsync(t *testing.T) {
 	require.NoError(t, err)
 	_, err = failed.Get(ctx)
 	assert.ErrorIs(t, err, errBoom, "the error callback gets the task's error")
+
+	var panicked AsyncResult[string]
+	_, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { panic("task") },
+		nil, func(err error) { panicked.SetError(err) })
+	require.NoError(t, err)
+	_, err = panicked.Get(ctx)
+	var pe *PanicError
+	require.ErrorAs(t, err, &pe, "a panic in the task reaches the error callback")
+	assert.Equal(t, "task", pe.Value)
+
+	// A panicking callback neither crashes nor loses the slot; nil
+	// callbacks are allowed.
+	g, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "x", nil },
+		func(string) { panic("callback") }, nil)
+	require.NoError(t, err)
+	require.NoError(t, g.Join(ctx))
+	_, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "", errBoom }, nil, nil)
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	require.NoError(t, p.Join(ctx), "every slot came back")
 }
 
 func TestPoolNonBlockingAndWaitAvailable(t *testing.T) {

@@ -215,13 +215,13 @@ func (t *Thread) finish(err error) {
 	}
 }
 
-// runLink runs a Link callback. A panic in it must not kill the goroutine
+// runLink runs a Link or ApplyAsync callback. A panic in it must not kill the goroutine
 // of the green thread that finished (or crash the program): it is printed to
 // standard error with its stack, as gevent prints a failed callback.
 func runLink(f func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "gevent: a Link callback %v\n", panics.New(r))
+			fmt.Fprintf(os.Stderr, "gevent: a Link or ApplyAsync callback failed: %v\n", panics.New(r))
 		}
 	}()
 	f()
