@@ -16,6 +16,7 @@ var ErrTimeout = errors.New("gevent: timeout")
 // It matches both ErrTimeout and context.DeadlineExceeded.
 type TimeoutError struct{ After time.Duration }
 
+// Error reports the duration that ran out, like "gevent: timeout after 2s".
 func (e *TimeoutError) Error() string {
 	return "gevent: timeout after " + e.After.String()
 }

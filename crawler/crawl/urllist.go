@@ -16,6 +16,8 @@ type LineProblem struct {
 	Reason string `json:"reason"`
 }
 
+// String describes the problem as `line N: reason: "text"`, the way the
+// report lists skipped lines.
 func (p LineProblem) String() string {
 	return fmt.Sprintf("line %d: %s: %q", p.Line, p.Reason, p.Text)
 }
