@@ -483,9 +483,18 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 }
 
 // cancelled wakes t if it is parked: Kill on a hub.
+//
+// On a virtual hub, a linked green thread cancelled by its parent context
+// (not killed) is left to cancelLinked, which readies such threads in spawn
+// order; if the hub is idle, cancelled makes it look now.
 func (h *Hub) cancelled(t *Thread) {
 	if h.virtual && !t.killed.Load() && linked(t) {
-		return // its parent's cancellation: cancelLinked readies it, in order
+		h.mu.Lock()
+		if !h.held {
+			h.release()
+		}
+		h.mu.Unlock()
+		return
 	}
 	h.mu.Lock()
 	if w := t.hubw; w != nil && w.hs == hubParked {

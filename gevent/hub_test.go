@@ -410,3 +410,22 @@ func TestHubVirtualCancelOfSpawnedUnderTimeout(t *testing.T) {
 	}
 	assert.Equal(t, []string{"a", "b", "c"}, first)
 }
+
+// A virtual hub driven without Run has no main green thread to report a
+// LoopExit to: it stays idle, and must still deliver a cancellation that
+// comes from outside it.
+func TestHubVirtualIdleGetsOutsideCancel(t *testing.T) {
+	h := NewHub(WithVirtualClock(epoch))
+	defer h.Close()
+	ctx, cancel := context.WithCancel(h.Context(context.Background()))
+	parked := make(chan struct{})
+	g := Go(ctx, func(ctx context.Context) error {
+		var never Event
+		close(parked)
+		return never.Wait(ctx)
+	})
+	<-parked // it is about to park, or has; the hub then idles
+	cancel()
+	require.NoError(t, g.Join(context.Background()))
+	assert.ErrorIs(t, g.Err(), context.Canceled)
+}
