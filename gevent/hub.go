@@ -210,7 +210,7 @@ func Blocking(ctx context.Context, fn func(ctx context.Context) error) error {
 // spawned queues a new green thread for its first turn, in spawn order.
 func (h *Hub) spawned(t *Thread) {
 	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
-	t.entry = w
+	t.spare.Store(w)
 	h.mu.Lock()
 	h.threads++
 	h.live.add(t)
@@ -227,8 +227,9 @@ func (h *Hub) spawned(t *Thread) {
 // enter is called on a new green thread's goroutine before its body: it
 // waits for the turn spawned queued it for.
 func (h *Hub) enter(t *Thread) {
-	<-t.entry.ready
-	t.entry = nil
+	w := t.spare.Load()
+	<-w.ready
+	*w = waiter{ready: w.ready} // granted, and out of the hub: now t's spare
 }
 
 // leave is called when t's body has ended; t holds the turn.
@@ -510,7 +511,7 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return sleepFree(ctx, d) // not a green thread of this hub
 	}
 	if d <= 0 {
-		w := getWaiter(ctx) // only this goroutine readies it: safe to reuse
+		w := getWaiter(ctx, nil) // the thread's spare: only this goroutine readies it
 		h.mu.Lock()
 		w.hs = hubParked
 		h.makeReady(w) // to the back of the queue
@@ -520,7 +521,7 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		w.hs = hubIdle
 		h.mu.Unlock()
-		putWaiter(w)
+		putWaiter(w, nil)
 		return ctxError(ctx)
 	}
 	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}

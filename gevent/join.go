@@ -87,10 +87,10 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 		mu       sync.Mutex
 		finished int
 		failure  error
-		w        = getWaiter(ctx)
+		w        = getWaiter(ctx, nil)
 		parked   bool
 	)
-	defer putWaiter(w)
+	defer putWaiter(w, nil)
 	for _, g := range gs {
 		t := g.thread()
 		t.onFinish(func() {

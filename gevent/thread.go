@@ -34,17 +34,21 @@ type Thread struct {
 	killed atomic.Bool
 	began  atomic.Bool // the body was entered
 
-	mu         sync.Mutex
-	done       atomic.Pointer[chan struct{}] // ctx.Done, made on first use
-	ctxErr     error                         // set once the context is cancelled
-	afters     afterList                     // AfterFunc registrations, in order
-	stopParent func() bool                   // unregisters from a parent context that is not a green thread's
-	inParent   afterReg                      // t's registration with its parent green thread
-	joiners    waitq                         // parked in Join
-	onEnd      *[]func()                     // Link callbacks, in link order (made on the first)
-	err        error                         // the body's error, once finished
-	hubw       *waiter                       // on a Hub: the waiter t is parked with (hub's mutex)
-	entry      *waiter                       // on a Hub: the waiter t starts with
+	mu     sync.Mutex
+	done   atomic.Pointer[chan struct{}] // ctx.Done, made on first use
+	ctxErr error                         // set once the context is cancelled
+	afters afterList                     // AfterFunc registrations, in order
+	// inParent is t's registration with its parent's cancellation: with
+	// the parent green thread (child is t), or, for another cancellable
+	// parent context, f unregisters t's context.AfterFunc.
+	inParent afterReg
+	joiners  waitq     // parked in Join
+	onEnd    *[]func() // Link callbacks, in link order (made on the first)
+	err      error     // the body's error, once finished
+	hubw     *waiter   // on a Hub: the waiter t is parked with (hub's mutex)
+	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
+	// is first the waiter t starts with.
+	spare atomic.Pointer[waiter]
 }
 
 const (
@@ -89,7 +93,8 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 			t.inParent.child = t
 			pc.t.register(&t.inParent)
 		} else {
-			t.stopParent = context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
+			stop := context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
+			t.inParent.f = func() { stop() }
 		}
 	}
 }
@@ -207,8 +212,8 @@ func (t *Thread) finish(err error) {
 	t.mu.Unlock()
 	if t.inParent.child != nil {
 		t.parent.(*threadCtx).t.unregister(&t.inParent)
-	} else if t.stopParent != nil {
-		t.stopParent()
+	} else if t.inParent.f != nil {
+		t.inParent.f()
 	}
 	for _, f := range links {
 		runLink(f)

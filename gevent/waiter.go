@@ -67,30 +67,54 @@ type waiter struct {
 	token bool            // free mode: a wait ended without taking a wake's token, which may be in ready
 }
 
-var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan struct{}, 1)} }}
-
-// getWaiter returns a clean waiter for a caller running under ctx.
-func getWaiter(ctx context.Context) *waiter {
-	w := waiterPool.Get().(*waiter)
-	if t := threadFrom(ctx); t != nil {
+// getWaiter returns a clean waiter for a caller running under ctx that
+// waits in q (nil when it waits on no queue): the green thread's spare, or
+// else q's, or else a new one.
+//
+// Waiters are not pooled process-wide on purpose: a channel made inside a
+// testing/synctest bubble belongs to that bubble, and using it outside (or
+// in another bubble) is a fatal error. A green thread keeps one spare, made
+// by its first wait; a primitive keeps one for the plain goroutines that
+// wait on it. So waits allocate nothing in the steady state, and a waiter
+// only travels as far as its green thread or primitive does: do not share
+// one primitive between synctest bubbles, as synctest asks of channels.
+func getWaiter(ctx context.Context, q *waitq) *waiter {
+	t := threadFrom(ctx)
+	var w *waiter
+	if t != nil {
+		w = t.spare.Swap(nil)
+	} else if q != nil {
+		w = q.spare.Swap(nil)
+	}
+	if w == nil {
+		w = &waiter{ready: make(chan struct{}, 1)}
+	}
+	if t != nil {
 		w.th, w.sched = t, t.sched
 	}
 	return w
 }
 
-// putWaiter returns w to the pool. The caller must own w: it is out of every
-// waitq and no wake for it is pending. A token left by a wake that raced with
-// cancellation is drained here (only when a wait ended without taking it:
-// the drain costs a channel operation).
-func putWaiter(w *waiter) {
+// putWaiter gives w back as the spare of its green thread, or of q for a
+// plain goroutine's waiter (see getWaiter). The caller must own w: it is
+// out of every waitq and no wake for it is pending. A token left by a wake
+// that raced with cancellation is drained here (only when a wait ended
+// without taking it: the drain costs a channel operation).
+func putWaiter(w *waiter, q *waitq) {
 	if w.token {
 		select {
 		case <-w.ready:
 		default:
 		}
 	}
+	t := w.th
 	*w = waiter{ready: w.ready}
-	waiterPool.Put(w)
+	switch {
+	case t != nil:
+		t.spare.CompareAndSwap(nil, w)
+	case q != nil:
+		q.spare.CompareAndSwap(nil, w)
+	}
 }
 
 // wait blocks until w is woken or ctx is done. It returns nil when woken.
@@ -156,7 +180,7 @@ func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) 
 // something on the caller's behalf takes it back there, atomically with
 // the removal.
 func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error {
-	w := getWaiter(ctx)
+	w := getWaiter(ctx, q)
 	q.push(w)
 	mu.Unlock()
 	err := w.wait(ctx)
@@ -172,7 +196,7 @@ func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error
 			err = waitError(ctx, err)
 		}
 	}
-	putWaiter(w)
+	putWaiter(w, q)
 	return err
 }
 
@@ -181,6 +205,7 @@ func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error
 type waitq struct {
 	head, tail *waiter
 	n          int
+	spare      atomic.Pointer[waiter] // for the plain goroutines that wait here (see getWaiter)
 }
 
 // push appends w.
