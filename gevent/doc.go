@@ -60,6 +60,15 @@
 // A panic in a body becomes that green thread's error, a *PanicError with
 // the stack; it never crashes the program.
 //
+// # Testing
+//
+// Free-mode code using this package can be tested with testing/synctest:
+// waits and timeouts are Go channels and timers, so a bubble's fake clock
+// drives Sleep, Timeout and context deadlines, and waits count as durably
+// blocked. A primitive caches a waiter for the plain goroutines that wait
+// on it, so, as with channels, do not share one primitive between bubbles.
+// A Hub with WithVirtualClock is the deterministic clock of hub mode.
+//
 // # Not provided, on purpose
 //
 // os.fork, real processes, freeze_support and monkey patching have no
