@@ -347,13 +347,7 @@ func (h *Hub) advance() bool {
 			h.makeReady(tm.w)
 			return true
 		}
-		// A timer's function (a timeout cancelling a context) runs without
-		// the lock, and with the turn still held so that nothing else runs.
-		h.held = true
-		h.mu.Unlock()
-		tm.f()
-		h.mu.Lock()
-		h.held = false
+		h.unlocked(tm.f) // a timeout cancelling a context
 		return true
 	}
 	return false
@@ -388,13 +382,11 @@ func (h *Hub) cancelLinked() bool {
 		return false
 	}
 	if len(due) > 0 {
-		h.held = true
-		h.mu.Unlock()
-		for _, t := range due {
-			t.cancel(t.parent.Err()) // the AfterFunc's later call does nothing
-		}
-		h.mu.Lock()
-		h.held = false
+		h.unlocked(func() {
+			for _, t := range due {
+				t.cancel(t.parent.Err()) // the AfterFunc's later call does nothing
+			}
+		})
 	}
 	for _, t := range fire {
 		if w := t.hubw; w != nil && w.hs == hubParked {
@@ -402,6 +394,17 @@ func (h *Hub) cancelLinked() bool {
 		}
 	}
 	return true
+}
+
+// unlocked runs f without h.mu and with the turn held, so that no green
+// thread runs meanwhile: for code that wakes green threads (cancels their
+// contexts) from inside the hub's scheduling. h.mu is held.
+func (h *Hub) unlocked(f func()) {
+	h.held = true
+	h.mu.Unlock()
+	f()
+	h.mu.Lock()
+	h.held = false
 }
 
 // linked reports whether t follows its parent context through
@@ -417,9 +420,12 @@ func ctxDone(w *waiter) bool { return w.ctx != nil && doneNow(w.ctx) }
 // doneNow reports whether ctx is done, without taking a green thread's
 // mutex for a context whose Done channel exists already (the hub asked for
 // it when the thread parked or was spawned with it).
-func doneNow(ctx context.Context) bool {
+func doneNow(ctx context.Context) bool { return isClosed(ctx.Done()) }
+
+// isClosed reports whether c is closed, without blocking.
+func isClosed(c <-chan struct{}) bool {
 	select {
-	case <-ctx.Done():
+	case <-c:
 		return true
 	default:
 		return false
@@ -542,20 +548,19 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// withTimeout is the package's withTimeout on a virtual hub: the green
-// threads parked with the returned context are woken directly when it is
-// cancelled (by the timer, or by the CancelFunc), instead of being found by
-// advance's scan, which would cost a pass over every such waiter at every
-// idle step.
-func (h *Hub) withTimeout(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
-	tctx, cancel := context.WithCancelCause(ctx)
+// watchTimeout registers tctx, a timeout context of the package (see
+// withTimeout) on a virtual hub, and returns what ends it in place of
+// cancel: it cancels tctx and wakes the green threads parked with tctx
+// directly, instead of leaving them to advance's scan, which would cost a
+// pass over every such waiter at every idle step.
+func (h *Hub) watchTimeout(tctx context.Context, cancel context.CancelCauseFunc) (end func(error)) {
 	h.mu.Lock()
 	if h.timeouts == nil {
 		h.timeouts = make(map[context.Context][]*waiter)
 	}
 	h.timeouts[tctx] = nil
 	h.mu.Unlock()
-	end := func(err error) {
+	return func(err error) {
 		cancel(err)
 		h.mu.Lock()
 		ws := h.timeouts[tctx]
@@ -566,11 +571,6 @@ func (h *Hub) withTimeout(ctx context.Context, d time.Duration, cause error) (co
 			}
 		}
 		h.mu.Unlock()
-	}
-	stop := h.afterFunc(d, func() { end(cause) })
-	return tctx, func() {
-		stop()
-		end(context.Canceled)
 	}
 }
 

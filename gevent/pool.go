@@ -216,7 +216,7 @@ func (p *Pool) release(t *Thread) {
 }
 
 // start runs g on the pool; its slot is taken.
-func startOn[T any](p *Pool, g *Greenlet[T], after func()) {
+func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 	t := &g.Thread
 	p.mu.Lock()
 	p.live.add(t)
@@ -224,7 +224,7 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func()) {
 	task := func() {
 		g.run(0)
 		if after != nil {
-			runLink(after)
+			runLink(func() { after(g) })
 		}
 		p.release(t)
 	}
@@ -241,11 +241,17 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func()) {
 // could never end (ErrPoolDeadlock). fn's own error or panic is the green
 // thread's.
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], error) {
+	return submit(ctx, p, fn, opts, nil)
+}
+
+// submit takes a slot of p (see Submit) and starts fn as a task of p;
+// after, if not nil, runs in the task once its green thread has finished.
+func submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts []SpawnOption, after func(*Greenlet[T])) (*Greenlet[T], error) {
 	if err := p.acquire(ctx); err != nil {
 		return nil, err
 	}
 	g := newGreenlet(ctx, fn, opts)
-	startOn(p, g, nil)
+	startOn(p, g, after)
 	return g, nil
 }
 
@@ -283,13 +289,9 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // finished (and after its Links), not through a Link: that saves the Link's
 // allocations.
 func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) (*Greenlet[T], error) {
-	if err := p.acquire(ctx); err != nil {
-		return nil, err
-	}
-	g := newGreenlet(ctx, fn, nil)
-	var after func()
+	var after func(*Greenlet[T])
 	if onValue != nil || onError != nil {
-		after = func() {
+		after = func(g *Greenlet[T]) {
 			if err := g.Err(); err != nil {
 				if onError != nil {
 					onError(err)
@@ -299,8 +301,7 @@ func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T
 			}
 		}
 	}
-	startOn(p, g, after)
-	return g, nil
+	return submit(ctx, p, fn, nil, after)
 }
 
 // Close stops the pool from taking new tasks: multiprocessing's close().

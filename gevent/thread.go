@@ -284,15 +284,7 @@ func (t *Thread) cancel(err error) {
 // recording the error.
 func (t *Thread) cancelledNow() bool {
 	d := t.done.Load()
-	if d == nil {
-		return false
-	}
-	select {
-	case <-*d:
-		return true
-	default:
-		return false
-	}
+	return d != nil && isClosed(*d)
 }
 
 var closedchan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

@@ -19,13 +19,14 @@ func afterFunc(ctx context.Context, d time.Duration, f func()) (stop func() bool
 // returned context is cancelled with cause once d has passed. Every timeout
 // of the package goes through it, so timeouts follow a Hub's clock.
 func withTimeout(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
-	if h, ok := schedOf(ctx).(*Hub); ok && h.virtual {
-		return h.withTimeout(ctx, d, cause)
-	}
 	tctx, cancel := context.WithCancelCause(ctx)
-	stop := afterFunc(ctx, d, func() { cancel(cause) })
+	end := cancel
+	if h, ok := schedOf(ctx).(*Hub); ok && h.virtual {
+		end = h.watchTimeout(tctx, cancel)
+	}
+	stop := afterFunc(ctx, d, func() { end(cause) })
 	return tctx, func() {
 		stop()
-		cancel(context.Canceled)
+		end(context.Canceled)
 	}
 }
