@@ -48,6 +48,10 @@ type canceledError struct{ err, cause error }
 func (e *canceledError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
 func (e *canceledError) Unwrap() []error { return []error{e.err, e.cause} }
 
+// errKilledUnstarted is the error of a green thread killed before its body
+// ran: like every kill's, it matches ErrGreenletExit and context.Canceled.
+var errKilledUnstarted error = &canceledError{context.Canceled, ErrGreenletExit}
+
 // waitError is the error of a wait that ended without a wake: ctx's (see
 // ctxError) if ctx is done, else the scheduler's reason (ErrLoopExit).
 func waitError(ctx context.Context, err error) error {

@@ -44,9 +44,7 @@ func Example_processState() {
 	ctx := context.Background()
 	var stop gevent.Event
 	p := gevent.Go(ctx, stop.Wait, gevent.WithName("Process-1"))
-	for !p.Alive() { // started: its body is running
-		gevent.Sleep(ctx, 0)
-	}
+	// Alive from the start, whether or not the body has had its first turn.
 	fmt.Println("p.name:", p.Name())
 	fmt.Println("p.is_alive:", p.Alive())
 	stop.Set()

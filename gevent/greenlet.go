@@ -81,7 +81,7 @@ func (g *Greenlet[T]) run(delay time.Duration) {
 		}
 	}
 	if !t.start() {
-		t.finish(ErrGreenletExit)
+		t.finish(errKilledUnstarted)
 		return
 	}
 	v, err := g.call()

@@ -279,7 +279,84 @@ func TestJoinAllRaiseError(t *testing.T) {
 	assert.Equal(t, []*Greenlet[int]{gs[1]}, done)
 	require.NoError(t, KillAll(ctx, gs))
 	_, err = JoinAll(ctx, gs, RaiseError())
-	assert.ErrorIs(t, err, ErrGreenletExit, "once all have ended, the first failure in gs order is reported")
+	assert.ErrorIs(t, err, errBoom, "once all have ended, the first failure in gs order is reported; a kill is no failure")
+}
+
+// gevent counts a GreenletExit as success: successful() is True, exception
+// is None, and joinall(raise_error=True) does not raise for it. Err keeps
+// reporting the kill for Go code.
+func TestKilledIsSuccessful(t *testing.T) {
+	ctx := context.Background()
+	started := make(chan struct{})
+	g := Go(ctx, func(ctx context.Context) error { close(started); return Sleep(ctx, time.Hour) })
+	unstarted := SpawnLater(ctx, time.Hour, func(context.Context) (int, error) { return 1, nil })
+	<-started
+	require.NoError(t, KillAll(ctx, []Joinable{g, unstarted}))
+	for _, th := range []Joinable{g, unstarted} {
+		assert.True(t, th.thread().Successful())
+		assert.ErrorIs(t, th.Err(), ErrGreenletExit)
+		assert.ErrorIs(t, th.Err(), context.Canceled)
+	}
+	done, err := JoinAll(ctx, []Joinable{g, unstarted}, RaiseError())
+	require.NoError(t, err, "joinall(raise_error=True) does not raise for a GreenletExit")
+	assert.Len(t, done, 2)
+
+	// A body that returns ErrGreenletExit itself (raise GreenletExit) too.
+	own := Go(ctx, func(context.Context) error { return ErrGreenletExit })
+	require.NoError(t, own.Join(ctx))
+	assert.True(t, own.Successful())
+	bad := Go(ctx, func(context.Context) error { return errBoom })
+	require.NoError(t, bad.Join(ctx))
+	assert.False(t, bad.Successful())
+}
+
+// Alive is true from the spawn on, before the body's first turn, like
+// gevent's bool(g) and multiprocessing's is_alive() after start().
+func TestAliveFromSpawn(t *testing.T) {
+	ctx := context.Background()
+	var release Event
+	g := SpawnLater(ctx, time.Hour, func(context.Context) (int, error) { return 0, nil })
+	assert.True(t, g.Alive(), "alive before the body has run")
+	assert.False(t, g.Started())
+	h := Go(ctx, release.Wait)
+	assert.True(t, h.Alive())
+	release.Set()
+	require.NoError(t, h.Join(ctx))
+	assert.False(t, h.Alive())
+	assert.True(t, h.Started())
+	require.NoError(t, g.Kill(ctx))
+	assert.False(t, g.Alive())
+	assert.False(t, g.Started(), "killed during the delay: the body never ran")
+}
+
+// Killing a green thread cancels the green threads it spawned with its own
+// context (structured, unlike gevent), and they end as killed: their errors
+// match ErrGreenletExit, not only context.Canceled.
+func TestKillReachesChildrenAsGreenletExit(t *testing.T) {
+	ctx := context.Background()
+	childStarted := make(chan *Greenlet[struct{}], 1)
+	parent := Go(ctx, func(ctx context.Context) error {
+		child := Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+		childStarted <- child
+		return Sleep(ctx, time.Hour)
+	})
+	child := <-childStarted
+	require.NoError(t, parent.Kill(ctx))
+	require.NoError(t, child.Join(ctx))
+	assert.ErrorIs(t, child.Err(), ErrGreenletExit)
+	assert.ErrorIs(t, child.Err(), context.Canceled)
+	assert.True(t, child.Successful())
+
+	// The idiom for gevent's behaviour (children outlive a killed parent):
+	// spawn them with context.WithoutCancel.
+	parent = Go(ctx, func(ctx context.Context) error {
+		childStarted <- Go(context.WithoutCancel(ctx), func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+		return Sleep(ctx, time.Hour)
+	})
+	child = <-childStarted
+	require.NoError(t, parent.Kill(ctx))
+	assert.True(t, child.Alive(), "spawned WithoutCancel: not killed with its spawner")
+	require.NoError(t, child.Kill(ctx))
 }
 
 func TestKillWhileBlockedInJoinAll(t *testing.T) {

@@ -36,7 +36,8 @@ func JoinTimeout(d time.Duration) JoinOption { return func(c *joinConfig) { c.ti
 func JoinCount(n int) JoinOption { return func(c *joinConfig) { c.count = n } }
 
 // RaiseError makes JoinAll return at the first green thread that fails, with
-// its error, like joinall(raise_error=True).
+// its error, like joinall(raise_error=True). As in gevent, a green thread
+// ended by a kill (an error matching ErrGreenletExit) has not failed.
 func RaiseError() JoinOption { return func(c *joinConfig) { c.raiseError = true } }
 
 // JoinAll waits for the green threads to finish: gevent.joinall. It returns
@@ -97,7 +98,7 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 			mu.Lock()
 			defer mu.Unlock()
 			finished++
-			if failure == nil {
+			if failure == nil && failed(t.err) {
 				failure = t.err
 			}
 			if parked && (finished >= want || (cfg.raiseError && failure != nil)) {

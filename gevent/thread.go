@@ -113,7 +113,8 @@ func (t *Thread) Name() string {
 // String returns the name.
 func (t *Thread) String() string { return t.Name() }
 
-// Started reports whether the body has begun to run.
+// Started reports whether the body has been entered. Unlike Alive, it is
+// false between Spawn and the green thread's first turn.
 func (t *Thread) Started() bool { return t.began.Load() }
 
 // Ready reports whether the green thread has finished: its body returned,
@@ -123,16 +124,35 @@ func (t *Thread) Ready() bool { return t.state.Load() == finished }
 // Dead is Ready, under gevent's other name.
 func (t *Thread) Dead() bool { return t.Ready() }
 
-// Alive reports whether the body is running: started and not finished,
-// multiprocessing's is_alive().
-func (t *Thread) Alive() bool { return t.state.Load() == running }
+// Alive reports whether the green thread has not finished yet: true from
+// Spawn (or Go, or a Pool's Submit) until it ends, including before its body
+// first runs, like gevent's bool(g) after spawn and multiprocessing's
+// is_alive() after start(). Started tells whether the body was entered.
+func (t *Thread) Alive() bool { return t.state.Load() != finished }
 
-// Successful reports whether the green thread finished without an error.
-func (t *Thread) Successful() bool { return t.Ready() && t.Err() == nil }
+// Successful reports whether the green thread finished without an error, or
+// was ended by a kill: gevent's successful(), which counts a GreenletExit as
+// success (exception is None). Err still reports the kill, as an error
+// matching ErrGreenletExit, so that Go code can tell the two apart.
+func (t *Thread) Successful() bool {
+	if !t.Ready() {
+		return false
+	}
+	err := t.Err()
+	return err == nil || errors.Is(err, ErrGreenletExit)
+}
 
-// Err is the error the green thread finished with (gevent's exception): nil
-// while it runs and when it succeeded, a *PanicError if the body panicked,
-// ErrGreenletExit if it was killed before it started.
+// failed reports whether err, a finished green thread's error, is a failure
+// in gevent's sense: not nil and not a GreenletExit.
+func failed(err error) bool { return err != nil && !errors.Is(err, ErrGreenletExit) }
+
+// Err is the error the green thread finished with: nil while it runs and
+// when it succeeded, a *PanicError if the body panicked, and an error
+// matching ErrGreenletExit (and context.Canceled) if it was killed: before
+// it started, or by a blocking call of this package that the kill
+// interrupted and whose error the body returned. gevent's exception is None
+// for a kill (its value is the GreenletExit); Err reports it so that Go code
+// can tell a kill from a success, while Successful counts it as gevent does.
 func (t *Thread) Err() error {
 	if !t.Ready() {
 		return nil
@@ -267,8 +287,14 @@ func (t *Thread) cancel(err error) {
 	// as a context.cancelCtx cancels its children (context.AfterFunc still
 	// runs a user's function on a goroutine of its own), in the order they
 	// registered.
+	killed := t.killed.Load()
 	for _, a := range afters {
 		if a.child != nil {
+			if killed {
+				// A kill reaches the green threads spawned with t's
+				// context as a kill too: they end with ErrGreenletExit.
+				a.child.killed.Store(true)
+			}
 			a.child.cancel(err)
 		} else {
 			a.f()
