@@ -7,21 +7,36 @@ import (
 
 // RLock is gevent's (and multiprocessing's) RLock: a lock that the green
 // thread holding it may acquire again; it is free once released as many
-// times as acquired. The owner is the green thread of the context passed to
-// Acquire (see Current); code outside any green thread counts as one owner,
-// like gevent's main greenlet. The zero value is an unlocked RLock. All
-// methods are safe for concurrent use.
+// times as acquired. The zero value is an unlocked RLock. All methods are
+// safe for concurrent use.
+//
+// The owner is the green thread of the context passed to Acquire (see
+// Current). Mutual exclusion holds between any two callers that are not the
+// same green thread. Code outside green threads (a plain goroutine, an HTTP
+// handler passing r.Context()) has no identity Go can see, so each of its
+// acquisitions is an owner of its own: two such goroutines exclude each
+// other, and such code cannot re-enter (a second Acquire waits, like
+// sync.Mutex's); its Release frees the acquisition of whichever goroutine
+// outside green threads holds the lock. Python's threading.RLock is
+// reentrant per OS thread; here reentrance needs a green thread. A green
+// thread's context names that green thread wherever it is passed: do not
+// hand it to goroutines of your own that take the same RLock, or they count
+// as the same owner.
 type RLock struct {
 	mu      sync.Mutex
 	held    bool
-	owner   *Thread // nil: the code outside green threads
+	owner   *Thread // nil: an acquisition from outside green threads
 	count   int
 	waiters waitq
 }
 
+// reenters reports whether an acquisition by me is a re-entry; l.mu held.
+func (l *RLock) reenters(me *Thread) bool { return l.held && me != nil && l.owner == me }
+
 // Acquire takes the lock for the green thread of ctx, at once if it is
-// free or already that thread's, else blocking until it is handed over or
-// ctx is done; it returns nil or ctx's error.
+// free or already that thread's, else blocking until it is handed over
+// (FIFO) or ctx is done; it returns nil or ctx's error. Outside green
+// threads it never re-enters: it waits for any holder (see RLock).
 func (l *RLock) Acquire(ctx context.Context) error {
 	me := threadFrom(ctx)
 	l.mu.Lock()
@@ -30,7 +45,7 @@ func (l *RLock) Acquire(ctx context.Context) error {
 		l.held, l.owner, l.count = true, me, 1
 		l.mu.Unlock()
 		return nil
-	case l.owner == me:
+	case l.reenters(me):
 		l.count++
 		l.mu.Unlock()
 		return nil
@@ -42,8 +57,8 @@ func (l *RLock) Acquire(ctx context.Context) error {
 	return block(ctx, &l.mu, &l.waiters) // Release hands over with count 1
 }
 
-// TryAcquire takes the lock if it is free or the caller's, and reports
-// whether it did: Python's acquire(blocking=False).
+// TryAcquire takes the lock if it is free or held by the green thread of
+// ctx, and reports whether it did: Python's acquire(blocking=False).
 func (l *RLock) TryAcquire(ctx context.Context) bool {
 	me := threadFrom(ctx)
 	l.mu.Lock()
@@ -51,7 +66,7 @@ func (l *RLock) TryAcquire(ctx context.Context) bool {
 	switch {
 	case !l.held:
 		l.held, l.owner, l.count = true, me, 1
-	case l.owner == me:
+	case l.reenters(me):
 		l.count++
 	default:
 		return false
@@ -59,10 +74,11 @@ func (l *RLock) TryAcquire(ctx context.Context) bool {
 	return true
 }
 
-// Release undoes one Acquire by the green thread of ctx. When that was the
-// last one, the lock goes to the oldest waiter, or becomes free. Releasing
-// an RLock that the caller does not hold returns ErrNotLocked and changes
-// nothing.
+// Release undoes one Acquire by the green thread of ctx (or, outside green
+// threads, the acquisition held from outside them). When that was the last
+// one, the lock goes to the oldest waiter, or becomes free. Releasing an
+// RLock that the caller does not hold returns ErrNotLocked and changes
+// nothing: Python's RuntimeError "cannot release un-acquired lock".
 func (l *RLock) Release(ctx context.Context) error {
 	me := threadFrom(ctx)
 	l.mu.Lock()
@@ -82,7 +98,7 @@ func (l *RLock) Release(ctx context.Context) error {
 	return nil
 }
 
-// Locked reports whether some green thread holds the lock.
+// Locked reports whether the lock is held.
 func (l *RLock) Locked() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

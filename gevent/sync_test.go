@@ -218,6 +218,60 @@ func TestRLock(t *testing.T) {
 	require.NoError(t, other.Err())
 }
 
+// Two plain goroutines (two HTTP handlers passing r.Context(), say) must
+// exclude each other: outside green threads every acquisition is an owner
+// of its own. With the old single "outside" owner both held it at once.
+func TestRLockExcludesPlainGoroutines(t *testing.T) {
+	var (
+		l       RLock
+		inside  atomic.Int32
+		counter int // guarded by l: the race detector sees a breach too
+		wg      sync.WaitGroup
+		breach  atomic.Bool
+	)
+	const workers, rounds = 8, 200
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.WithValue(context.Background(), struct{ k int }{w}, w) // any context
+			for range rounds {
+				if err := l.Acquire(ctx); err != nil {
+					breach.Store(true)
+					return
+				}
+				if inside.Add(1) != 1 {
+					breach.Store(true)
+				}
+				counter++
+				runtime.Gosched()
+				inside.Add(-1)
+				if err := l.Release(ctx); err != nil {
+					breach.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.False(t, breach.Load(), "two goroutines held the RLock at once")
+	assert.Equal(t, workers*rounds, counter)
+	assert.False(t, l.Locked())
+
+	// Outside green threads there is no re-entry: a second acquisition waits.
+	ctx := context.Background()
+	require.NoError(t, l.Acquire(ctx))
+	assert.False(t, l.TryAcquire(ctx), "no re-entry without a green thread")
+	tctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+	assert.ErrorIs(t, l.Acquire(tctx), context.DeadlineExceeded)
+	cancel()
+	// A green thread is not the holder, so it cannot release it.
+	g := Go(ctx, func(ctx context.Context) error { return l.Release(ctx) })
+	_, err := g.Get(ctx)
+	assert.ErrorIs(t, err, ErrNotLocked)
+	require.NoError(t, l.Release(ctx))
+	assert.ErrorIs(t, l.Release(ctx), ErrNotLocked)
+}
+
 func TestSemaphore(t *testing.T) {
 	ctx := context.Background()
 	s := NewSemaphore(3)
