@@ -308,11 +308,54 @@ func TestSemaphore(t *testing.T) {
 	assert.ErrorIs(t, b.Release(), ErrOverRelease)
 	assert.Equal(t, 1, b.Counter())
 
-	var none Semaphore
+	none := NewSemaphore(0)
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 	defer cancel()
-	assert.ErrorIs(t, none.Acquire(tctx), context.DeadlineExceeded, "the zero Semaphore has no permits")
+	assert.ErrorIs(t, none.Acquire(tctx), context.DeadlineExceeded, "Semaphore(0) has no permits")
 	assert.Zero(t, none.Waiters())
+}
+
+// The zero Semaphore and BoundedSemaphore are Python's Semaphore() and
+// BoundedSemaphore(): one permit (the old zero value had none and blocked
+// forever).
+func TestSemaphoreZeroValueIsPythonDefault(t *testing.T) {
+	var s Semaphore
+	assert.Equal(t, 1, s.Counter())
+	assert.True(t, s.TryAcquire())
+	assert.False(t, s.TryAcquire())
+	require.NoError(t, s.Release())
+	require.NoError(t, s.Release(), "unbounded: may grow")
+	assert.Equal(t, 2, s.Counter())
+
+	var b BoundedSemaphore
+	assert.Equal(t, 1, b.Counter())
+	require.NoError(t, b.Acquire(context.Background()))
+	require.NoError(t, b.Release())
+	assert.ErrorIs(t, b.Release(), ErrOverRelease)
+	assert.Equal(t, 1, b.Counter())
+}
+
+// BoundedSemaphore(0) refuses every release nobody waits for (the old code
+// took a bound of 0 for "unbounded"); a negative count is refused loudly, as
+// Python raises ValueError.
+func TestSemaphoreBounds(t *testing.T) {
+	ctx := context.Background()
+	b := NewBoundedSemaphore(0)
+	assert.ErrorIs(t, b.Release(), ErrOverRelease)
+	assert.ErrorIs(t, b.Semaphore.Release(), ErrOverRelease, "made bounded: the embedded Release is bounded too")
+	assert.Zero(t, b.Counter())
+
+	// A release handed straight to a waiter is not an over-release.
+	g := Go(ctx, b.Acquire)
+	until(t, func() bool { return b.Waiters() == 1 })
+	require.NoError(t, b.Release())
+	require.NoError(t, g.Join(ctx))
+	require.NoError(t, g.Err())
+	assert.Zero(t, b.Counter())
+
+	assert.PanicsWithValue(t, "gevent: NewSemaphore(-1): the initial count must be >= 0", func() { NewSemaphore(-1) })
+	assert.Panics(t, func() { NewBoundedSemaphore(-3) })
+	assert.NotPanics(t, func() { NewSemaphore(0) })
 }
 
 func TestTimeout(t *testing.T) {
