@@ -2,6 +2,7 @@ package gevent
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -52,4 +53,44 @@ func TestFreeModeTimesAreExact(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Equal(t, 500*time.Millisecond, since())
 	})
+}
+
+// sharedQueue is a package-level primitive used by several tests, in and
+// out of synctest bubbles, as a package-level Go channel may be.
+var sharedQueue Queue[int]
+
+// A primitive used in one bubble, then outside any, then in another bubble
+// must not hand a channel made in one of them to the others: that was a
+// fatal "receive on synctest channel from outside bubble" (the waiter the
+// primitive cached for plain goroutines), which kills the test binary. And
+// inside a bubble the waits stay durably blocking, so the fake clock moves.
+func TestPrimitiveSharedAcrossBubbles(t *testing.T) {
+	use := func(t *testing.T) {
+		ctx := context.Background()
+		got := make(chan int)
+		go func() {
+			v, err := sharedQueue.Get(ctx) // blocks: a plain goroutine's waiter
+			assert.NoError(t, err)
+			got <- v
+		}()
+		for queued(&sharedQueue.mu, &sharedQueue.getters) == 0 {
+			runtime.Gosched()
+		}
+		require.NoError(t, sharedQueue.Put(ctx, 7))
+		assert.Equal(t, 7, <-got)
+	}
+	timed := func(t *testing.T) {
+		start := time.Now()
+		qctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := sharedQueue.Get(qctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, time.Minute, time.Since(start), "fake time moved: the wait was durably blocking")
+	}
+	synctest.Test(t, use)
+	synctest.Test(t, timed)
+	use(t) // outside any bubble: caches a waiter for plain goroutines
+	synctest.Test(t, timed)
+	synctest.Test(t, use)
+	use(t)
 }

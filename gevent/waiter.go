@@ -65,6 +65,9 @@ type waiter struct {
 	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
 	exit  bool            // on a Hub: made ready by a loop exit, not a wake (hub's mutex)
 	token bool            // free mode: a wait ended without taking a wake's token, which may be in ready
+	// bubbled marks a plain goroutine's waiter made inside a
+	// testing/synctest bubble: it is never cached (see getWaiter).
+	bubbled bool
 }
 
 // getWaiter returns a clean waiter for a caller running under ctx that
@@ -73,17 +76,23 @@ type waiter struct {
 //
 // Waiters are not pooled process-wide on purpose: a channel made inside a
 // testing/synctest bubble belongs to that bubble, and using it outside (or
-// in another bubble) is a fatal error. A green thread keeps one spare, made
-// by its first wait; a primitive keeps one for the plain goroutines that
-// wait on it. So waits allocate nothing in the steady state, and a waiter
-// only travels as far as its green thread or primitive does: do not share
-// one primitive between synctest bubbles, as synctest asks of channels.
+// in another bubble) is a fatal error that no recover catches. A green
+// thread keeps one spare, made by its first wait; it stays with the green
+// thread's goroutine, and so in its bubble. A primitive keeps one for the
+// plain goroutines that wait on it, but only for waits made outside any
+// bubble: a package-level Queue used by two tests, each in a bubble of its
+// own, would otherwise hand the second test the first one's channel. Inside
+// a bubble a plain goroutine's wait allocates its waiter (see inBubble). So
+// waits allocate nothing in the steady state outside tests.
 func getWaiter(ctx context.Context, q *waitq) *waiter {
 	t := threadFrom(ctx)
 	var w *waiter
 	if t != nil {
 		w = t.spare.Swap(nil)
 	} else if q != nil {
+		if inBubble() {
+			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
+		}
 		w = q.spare.Swap(nil)
 	}
 	if w == nil {
@@ -95,12 +104,26 @@ func getWaiter(ctx context.Context, q *waitq) *waiter {
 	return w
 }
 
+// inBubble reports whether the calling goroutine runs inside a
+// testing/synctest bubble. The runtime gives time.Now no monotonic reading
+// there, and always gives it one elsewhere (until the year 2157; where it
+// does not, the answer is a harmless "yes": a wait then allocates). It costs
+// one time.Now, on a wait that blocks anyway.
+func inBubble() bool {
+	now := time.Now()
+	return now == now.Round(0)
+}
+
 // putWaiter gives w back as the spare of its green thread, or of q for a
-// plain goroutine's waiter (see getWaiter). The caller must own w: it is
-// out of every waitq and no wake for it is pending. A token left by a wake
-// that raced with cancellation is drained here (only when a wait ended
-// without taking it: the drain costs a channel operation).
+// plain goroutine's waiter made outside a bubble (see getWaiter). The
+// caller must own w: it is out of every waitq and no wake for it is
+// pending. A token left by a wake that raced with cancellation is drained
+// here (only when a wait ended without taking it: the drain costs a channel
+// operation).
 func putWaiter(w *waiter, q *waitq) {
+	if w.bubbled {
+		return // made in a bubble for a plain goroutine: never reused
+	}
 	if w.token {
 		select {
 		case <-w.ready:
