@@ -27,7 +27,9 @@ type offer[T any] struct {
 
 // Put hands v to a Get, blocking until one has taken it or ctx is done.
 // It returns nil once v is taken, ctx's error if v was not taken (v is
-// then withdrawn), or ErrQueueClosed on a closed Channel.
+// then withdrawn; the error also matches ErrFull when ctx's deadline
+// passed, as gevent's put(timeout=...) raises Full), or ErrQueueClosed on a
+// closed Channel.
 func (c *Channel[T]) Put(ctx context.Context, v T) error {
 	c.mu.Lock()
 	if c.closed {
@@ -36,21 +38,23 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 	}
 	if err := ctx.Err(); err != nil {
 		c.mu.Unlock()
-		return ctxError(ctx)
+		return deadlineAs(ctx, ctxError(ctx), ErrFull)
 	}
 	seq := c.next
 	c.next++
 	c.offers.push(offer[T]{v: v})
 	c.getters.wakeOne()
-	return blockOr(ctx, &c.mu, &c.putters, func() {
+	err := blockOr(ctx, &c.mu, &c.putters, func() {
 		i := int(seq - c.base)
 		c.offers.buf[(c.offers.head+i)%len(c.offers.buf)].dead = true
 	})
+	return deadlineAs(ctx, err, ErrFull)
 }
 
-// Get takes an item from a Put, blocking until one comes or ctx is done.
-// Once the Channel is closed and no Put is left waiting, it returns
-// ErrQueueClosed.
+// Get takes an item from a Put, blocking until one comes or ctx is done,
+// and returns ctx's error then (also matching ErrEmpty when ctx's deadline
+// passed, as gevent's get(timeout=...) raises Empty). Once the Channel is
+// closed and no Put is left waiting, it returns ErrQueueClosed.
 func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 	c.mu.Lock()
 	for {
@@ -70,10 +74,10 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 		}
 		if err := ctx.Err(); err != nil {
 			c.mu.Unlock()
-			return zero, ctxError(ctx)
+			return zero, deadlineAs(ctx, ctxError(ctx), ErrEmpty)
 		}
 		if err := block(ctx, &c.mu, &c.getters); err != nil {
-			return zero, err
+			return zero, deadlineAs(ctx, err, ErrEmpty)
 		}
 		c.mu.Lock()
 	}

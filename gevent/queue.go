@@ -9,10 +9,29 @@ import (
 )
 
 // ErrFull is returned by PutNowait on a full Queue: Python's queue.Full.
+// A Put whose context's deadline passes while it waits for room returns an
+// error matching both ErrFull and context.DeadlineExceeded, as Python's
+// put(timeout=...) raises Full.
 var ErrFull = errors.New("gevent: queue full")
 
 // ErrEmpty is returned by GetNowait on an empty Queue: Python's queue.Empty.
+// A Get whose context's deadline passes while it waits for an item returns
+// an error matching both ErrEmpty and context.DeadlineExceeded, as Python's
+// get(timeout=...) raises Empty.
 var ErrEmpty = errors.New("gevent: queue empty")
+
+// deadlineAs is the error of a Get or Put whose wait ended with err. When
+// what ended it is ctx's own deadline (context.WithTimeout or WithDeadline:
+// Python's timeout argument), the error also matches sentinel, ErrEmpty or
+// ErrFull. Any other end keeps its error: a kill's ErrGreenletExit, and a
+// Timeout scope's error, as Python's `with Timeout(1): q.get()` raises
+// Timeout, not Empty.
+func deadlineAs(ctx context.Context, err, sentinel error) error {
+	if err != nil && ctx.Err() == context.DeadlineExceeded && context.Cause(ctx) == context.DeadlineExceeded {
+		return &canceledError{err, sentinel}
+	}
+	return err
+}
 
 // ErrQueueClosed is returned by Put on a closed Queue, and by Get once a
 // closed Queue has been drained (Python 3.13's queue.ShutDown).
@@ -109,8 +128,9 @@ func (q *Queue[T]) take() T {
 }
 
 // Put adds v, blocking while the queue is full until there is room or ctx
-// is done. It returns nil, ctx's error, or ErrQueueClosed if the queue is
-// or becomes closed (v is then not added).
+// is done. It returns nil, ctx's error (also matching ErrFull when ctx's
+// deadline passed: see ErrFull), or ErrQueueClosed if the queue is or
+// becomes closed (v is then not added).
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	q.mu.Lock()
 	for {
@@ -125,10 +145,10 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 		}
 		if err := ctx.Err(); err != nil {
 			q.mu.Unlock()
-			return ctxError(ctx)
+			return deadlineAs(ctx, ctxError(ctx), ErrFull)
 		}
 		if err := block(ctx, &q.mu, &q.putters); err != nil {
-			return err
+			return deadlineAs(ctx, err, ErrFull)
 		}
 		q.mu.Lock()
 	}
@@ -150,8 +170,9 @@ func (q *Queue[T]) PutNowait(v T) error {
 }
 
 // Get removes and returns the next item, blocking while the queue is empty
-// until an item comes or ctx is done. It returns ctx's error, or
-// ErrQueueClosed once the queue is closed and drained.
+// until an item comes or ctx is done. It returns ctx's error (also matching
+// ErrEmpty when ctx's deadline passed: see ErrEmpty), or ErrQueueClosed
+// once the queue is closed and drained.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	q.mu.Lock()
 	for {
@@ -167,10 +188,10 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		}
 		if err := ctx.Err(); err != nil {
 			q.mu.Unlock()
-			return zero, ctxError(ctx)
+			return zero, deadlineAs(ctx, ctxError(ctx), ErrEmpty)
 		}
 		if err := block(ctx, &q.mu, &q.getters); err != nil {
-			return zero, err
+			return zero, deadlineAs(ctx, err, ErrEmpty)
 		}
 		q.mu.Lock()
 	}

@@ -402,3 +402,58 @@ func TestChannelRendezvous(t *testing.T) {
 	assert.ErrorIs(t, err, ErrQueueClosed)
 	assert.ErrorIs(t, ic.Put(ctx, 1), ErrQueueClosed)
 }
+
+// Python's get(timeout=...) raises queue.Empty and put(timeout=...) raises
+// queue.Full; with the timeout as a ctx deadline the error matches both the
+// sentinel and context.DeadlineExceeded. A kill or a Timeout scope keeps
+// its own error, as in gevent (`with Timeout(1): q.get()` raises Timeout).
+func TestQueueDeadlineIsEmptyOrFull(t *testing.T) {
+	ctx := context.Background()
+	for name, q := range map[string]*Queue[int]{"fifo": NewQueue[int](1), "lifo": NewLifoQueue[int](1), "priority": NewOrderedPriorityQueue[int](1)} {
+		t.Run(name, func(t *testing.T) {
+			dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+			defer cancel()
+			_, err := q.Get(dctx)
+			assert.ErrorIs(t, err, ErrEmpty)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			_, err = q.Get(dctx) // already expired: no wait, same error
+			assert.ErrorIs(t, err, ErrEmpty)
+
+			require.NoError(t, q.PutNowait(1))
+			err = q.Put(dctx, 2)
+			assert.ErrorIs(t, err, ErrFull)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			pctx, pcancel := context.WithTimeout(ctx, time.Millisecond)
+			defer pcancel()
+			err = q.Put(pctx, 2) // waits, then the deadline passes
+			assert.ErrorIs(t, err, ErrFull)
+
+			err = WithTimeout(ctx, time.Millisecond, func(ctx context.Context) error { return q.Put(ctx, 3) })
+			assert.ErrorIs(t, err, ErrTimeout)
+			assert.NotErrorIs(t, err, ErrFull, "a Timeout scope raises Timeout, not Full")
+
+			cctx, ccancel := context.WithCancel(ctx)
+			ccancel()
+			err = q.Put(cctx, 3)
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.NotErrorIs(t, err, ErrFull, "a cancellation is not a timeout")
+		})
+	}
+
+	var ch Channel[int]
+	dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	_, err := ch.Get(dctx)
+	assert.ErrorIs(t, err, ErrEmpty)
+	pctx, pcancel := context.WithTimeout(ctx, time.Millisecond)
+	defer pcancel()
+	assert.ErrorIs(t, ch.Put(pctx, 1), ErrFull)
+
+	// A killed getter ends with GreenletExit, not Empty.
+	var q Queue[int]
+	g := Spawn(ctx, func(ctx context.Context) (int, error) { return q.Get(ctx) })
+	until(t, func() bool { return queued(&q.mu, &q.getters) == 1 })
+	require.NoError(t, g.Kill(ctx))
+	assert.ErrorIs(t, g.Err(), ErrGreenletExit)
+	assert.NotErrorIs(t, g.Err(), ErrEmpty)
+}
