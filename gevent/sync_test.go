@@ -449,3 +449,38 @@ func TestKillWakesEveryBlockingCall(t *testing.T) {
 		})
 	}
 }
+
+// gevent's Timeout(0) expires as soon as control returns to the loop; its
+// port is a negative After, whose function starts with its time already up.
+// The zero Timeout is Python's Timeout(None): it never expires.
+func TestTimeoutNegativeExpiresAtOnce(t *testing.T) {
+	ctx := context.Background()
+	ran := false
+	err := Timeout{After: -1}.Run(ctx, func(ctx context.Context) error {
+		ran = true // the code before the first blocking call runs
+		return Sleep(ctx, time.Hour)
+	})
+	assert.True(t, ran)
+	assert.ErrorIs(t, err, ErrTimeout)
+	var te *TimeoutError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, time.Duration(-1), te.After)
+
+	errMine := errors.New("mine")
+	err = WithTimeout(ctx, -time.Second, func(ctx context.Context) error { return Sleep(ctx, 0) })
+	assert.ErrorIs(t, err, ErrTimeout, "Sleep(0) is a blocking call too")
+	err = Timeout{After: -1, Err: errMine}.Run(ctx, func(ctx context.Context) error { return nil })
+	assert.NoError(t, err, "a function that does not block finishes")
+	err = Timeout{After: -1, Err: errMine}.Run(ctx, func(ctx context.Context) error { var q Queue[int]; _, err := q.Get(ctx); return err })
+	assert.Same(t, errMine, err)
+
+	// On a virtual-clock hub too, at virtual time zero.
+	h := NewHub(WithVirtualClock(time.Unix(0, 0)))
+	var hubErr error
+	require.NoError(t, h.Run(ctx, func(ctx context.Context) error {
+		hubErr = Timeout{After: -1}.Run(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Second) })
+		return nil
+	}))
+	assert.ErrorIs(t, hubErr, ErrTimeout)
+	assert.Equal(t, time.Unix(0, 0), h.Now(), "no virtual time passed")
+}

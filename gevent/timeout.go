@@ -34,9 +34,16 @@ func (e *TimeoutError) Is(target error) bool {
 //	with gevent.Timeout(2):             err := gevent.Timeout{After: 2 * time.Second}.Run(ctx, fn)
 //	with gevent.Timeout(2, MyError):    err := gevent.Timeout{After: 2 * time.Second, Err: errMine}.Run(ctx, fn)
 //
-// The zero Timeout never expires. On a Hub, After runs on the hub's clock.
+// The zero Timeout never expires: After == 0 is Python's Timeout(None), as
+// a zero timeout means "none" for net.Dialer and http.Client, so a
+// function's optional timeout passes straight through. A negative After
+// expires at once: the function's context is already done when it starts,
+// so its first blocking call of this package fails with the timeout error;
+// that is the port of gevent's Timeout(0), which expires as soon as control
+// returns to the event loop. On a Hub, After runs on the hub's clock.
 type Timeout struct {
-	// After is how long the function may run; zero or less means no limit.
+	// After is how long the function may run: zero means no limit, a
+	// negative duration that the time is up before the function starts.
 	After time.Duration
 	// Err, if not nil, is the error reported on expiry, in place of a
 	// *TimeoutError: gevent's Timeout(seconds, exception).
@@ -51,14 +58,25 @@ type Timeout struct {
 // error (t.Err, or a *TimeoutError). A fn that returns nil succeeded, even
 // if the time ran out just as it returned. Run never leaves a timer behind.
 func (t Timeout) Run(ctx context.Context, fn func(ctx context.Context) error) error {
-	if t.After <= 0 {
+	if t.After == 0 {
 		return fn(ctx)
 	}
 	expired := t.Err
 	if expired == nil {
 		expired = &TimeoutError{After: t.After}
 	}
-	tctx, cancel := withTimeout(ctx, t.After, expired)
+	var (
+		tctx   context.Context
+		cancel context.CancelFunc
+	)
+	if t.After < 0 {
+		var cancelCause context.CancelCauseFunc
+		tctx, cancelCause = context.WithCancelCause(ctx)
+		cancelCause(expired) // the time is up before fn starts
+		cancel = func() {}
+	} else {
+		tctx, cancel = withTimeout(ctx, t.After, expired)
+	}
 	defer cancel()
 	err := fn(tctx)
 	if err != nil && context.Cause(tctx) == expired {
@@ -77,7 +95,9 @@ func (t Timeout) String() string {
 }
 
 // WithTimeout runs fn under a Timeout of d: Timeout{After: d}.Run(ctx, fn),
-// gevent's with_timeout for functions that return only an error.
+// gevent's with_timeout for functions that return only an error. As for
+// Timeout, d == 0 means no limit and a negative d that the time is already
+// up (gevent's with_timeout(0, ...)).
 func WithTimeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	return Timeout{After: d}.Run(ctx, fn)
 }
