@@ -21,6 +21,8 @@
 //	Lock(), RLock()                    var l gevent.Lock; l.Acquire(ctx); l.Release()  /  gevent.RLock (owner: the green thread)
 //	Semaphore(n), BoundedSemaphore(n)  gevent.NewSemaphore(n), gevent.NewBoundedSemaphore(n): Acquire(ctx), Release()
 //	with gevent.Timeout(s, exc):       gevent.Timeout{After: d, Err: exc}.Run(ctx, fn); gevent.WithTimeout(ctx, d, fn)
+//	Timeout(None) / Timeout(0)         gevent.Timeout{} (never) / gevent.Timeout{After: -1} (expired at the first block)
+//	q.get(timeout=1) raising Empty     q.Get(ctx with a 1s deadline): errors.Is(err, gevent.ErrEmpty)
 //	Queue(maxsize): put/get            q := gevent.NewQueue[T](n); q.Put(ctx, v); q.Get(ctx); PutNowait/GetNowait (ErrFull/ErrEmpty)
 //	JoinableQueue: task_done/join      q.TaskDone(); q.Join(ctx)   (every Queue is joinable, as gevent's since 25.4)
 //	LifoQueue, PriorityQueue           gevent.NewLifoQueue[T](n), gevent.NewPriorityQueue(n, less)
@@ -31,7 +33,7 @@
 //	pool.spawn(f) / executor.submit(f) g, err := gevent.Submit(ctx, p, f) (g is the future: g.Get(ctx)); p.Go(ctx, f)
 //	pool.apply(f) / apply_async(f, cb) gevent.Apply(ctx, p, f) / gevent.ApplyAsync(ctx, p, f, onValue, onError)
 //	pool.map / imap / imap_unordered   gevent.Map(ctx, p, items, f) / gevent.IMap(...) / gevent.IMapUnordered(...) (iter.Seq2)
-//	pool.close(); pool.join()          p.Close(); p.Join(ctx)  (Join before Close: ErrPoolNotClosed)
+//	pool.close(); pool.join()          p.Close(); p.Join(ctx)
 //	pool.terminate() / pool.kill()     p.Kill(ctx)
 //	gevent.pool.Group()                var grp gevent.Group; grp.Go(ctx, f); grp.Add(g); grp.Join(ctx); grp.Kill(ctx)
 //	active_children()                  grp.Active()
@@ -60,14 +62,43 @@
 // A panic in a body becomes that green thread's error, a *PanicError with
 // the stack; it never crashes the program.
 //
+// Where a kill differs from gevent's, and the idiom for gevent's behaviour:
+//
+//   - Kill interrupts the blocking calls of this package only. Plain Go I/O
+//     (conn.Read, http.Get without the context) is not interrupted: give it
+//     the context (http.NewRequestWithContext), or a deadline
+//     (conn.SetDeadline) that a context.AfterFunc moves to now.
+//   - The kill is the error of the call it interrupts. A loop that drops
+//     that error (for { gevent.Sleep(ctx, d) }) spins after a kill instead
+//     of ending: check it (if err := gevent.Sleep(ctx, d); err != nil {
+//     return err }).
+//   - A killed green thread's context stays cancelled, so its cleanup cannot
+//     block on it (gevent lets a greenlet block in its except/finally):
+//     clean up with context.WithoutCancel(ctx), bounded by a Timeout if
+//     need be. Example_killCleanup shows it.
+//   - Killing a green thread also kills the green threads it spawned with
+//     its own context (they end with ErrGreenletExit), and a Timeout that
+//     fires cancels whatever was started under its context (a pool's tasks,
+//     say); gevent interrupts only the one greenlet. Go's contexts are a
+//     tree, and a scope that ends should not leave work running behind it.
+//     For gevent's behaviour, spawn with context.WithoutCancel(ctx): the
+//     new green thread keeps the hub and values, but not the cancellation.
+//
+// A green thread killed counts as successful, as in gevent: Successful is
+// true and JoinAll's RaiseError ignores it, while Err reports the
+// ErrGreenletExit so that Go code can tell it from a normal end.
+//
 // # Testing
 //
 // Free-mode code using this package can be tested with testing/synctest:
 // waits and timeouts are Go channels and timers, so a bubble's fake clock
 // drives Sleep, Timeout and context deadlines, and waits count as durably
-// blocked. A primitive caches a waiter for the plain goroutines that wait
-// on it, so, as with channels, do not share one primitive between bubbles.
-// A Hub with WithVirtualClock is the deterministic clock of hub mode.
+// blocked. A primitive may be shared by tests in different bubbles, as a
+// package-level channel may; a wait inside a bubble then costs one
+// allocation. A Hub with WithVirtualClock is the deterministic clock of hub
+// mode; there, time moves only when every green thread is blocked, so a
+// loop of Sleep(ctx, 0) never lets a Timeout fire: sleep for a moment
+// (Sleep(ctx, time.Millisecond)) in a polling loop.
 //
 // # Not provided, on purpose
 //

@@ -11,7 +11,12 @@ import (
 // killed): gevent.sleep. Sleep(ctx, 0) yields: in free mode it lets other
 // goroutines run (runtime.Gosched); on a Hub it gives the turn to every green
 // thread already ready, as gevent.sleep(0) does. On a Hub the time is the
-// hub's clock, which may be virtual.
+// hub's clock, which may be virtual; a virtual clock moves only when no
+// green thread is ready, so a loop of Sleep(ctx, 0) never lets a timer or
+// Timeout fire (gevent's real clock would): poll with a small d instead.
+//
+// A kill makes Sleep return at once with an error matching ErrGreenletExit:
+// a loop must check it, or it spins after the kill.
 func Sleep(ctx context.Context, d time.Duration) error {
 	if s := schedOf(ctx); s != nil {
 		return s.sleep(ctx, d)

@@ -195,7 +195,17 @@ func (t *Thread) Cancel() {
 // Kill cancels the green thread (see Cancel) and waits for it to finish or
 // for ctx to be done. Killing a finished green thread does nothing. Go cannot
 // stop a goroutine from outside: a body that neither blocks in this package
-// nor watches its context runs until it returns, and Kill waits for that.
+// nor watches its context runs until it returns, and Kill waits for that;
+// plain Go I/O is not interrupted unless it was given the context or a
+// deadline. The killed body sees the kill as the error of its blocking call
+// and must return it (or stop): a loop that drops Sleep's error spins.
+//
+// Unlike gevent, a kill also reaches the green threads spawned with the
+// killed one's context (they end with ErrGreenletExit; spawn them with
+// context.WithoutCancel(ctx) to let them outlive it), and the killed green
+// thread's context stays cancelled during its cleanup: clean up with
+// context.WithoutCancel(ctx) (see Example_killCleanup). A killed green thread
+// is Successful, as in gevent; its Err matches ErrGreenletExit.
 func (t *Thread) Kill(ctx context.Context) error {
 	if t.state.Load() == finished {
 		return nil

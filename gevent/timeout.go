@@ -57,6 +57,11 @@ type Timeout struct {
 // the time ran out before fn returned an error: then it returns the timeout
 // error (t.Err, or a *TimeoutError). A fn that returns nil succeeded, even
 // if the time ran out just as it returned. Run never leaves a timer behind.
+//
+// Expiry cancels fn's context, so everything started with that context ends
+// with it: green threads spawned under it, a pool's tasks submitted with it.
+// gevent's Timeout interrupts only the greenlet that set it; to get that,
+// spawn what must outlive the scope with context.WithoutCancel(ctx).
 func (t Timeout) Run(ctx context.Context, fn func(ctx context.Context) error) error {
 	if t.After == 0 {
 		return fn(ctx)
