@@ -24,8 +24,8 @@ import (
 // A generator is meant to be driven by one goroutine at a time. A step
 // attempted while another step of the same generator is executing (from
 // the body itself, or from another goroutine at the same moment) is refused
-// with ErrRunning and changes nothing. Done and Result must not be called
-// concurrently with a step.
+// with ErrRunning and changes nothing. Done, Result and State must not be
+// called from another goroutine concurrently with a step.
 //
 // A generator suspended in pull mode holds a coroutine, like an iter.Pull
 // whose stop was never called: drive it to its end or call Close (defer

@@ -45,15 +45,16 @@ func (s State) String() string {
 // inspect.getgeneratorstate(g).
 //
 // Called from inside the body, or from anything the body calls, it reports
-// Running, as Python does from inside the generator's frame; so does the
-// body of Close while the body cleans up. In a range over All that runs
-// the body push-style (the generator had not started), the range's loop
-// body runs inside the body's Yield, so it sees Running too, where Python's
-// for loop sees GEN_SUSPENDED: the generator really is executing there, and
-// a step made from the loop body is refused with ErrRunning. A range over a
-// generator started in pull mode sees Suspended in its loop body, as in
-// Python. After a break out of either kind of range the generator is
-// Closed (Python leaves it GEN_SUSPENDED until it is garbage collected).
+// Running, as Python does from inside the generator's frame; that includes
+// the body's cleanup while Close (or a break) waits for it. In a range over
+// All that runs the body push-style (the generator had not started), the
+// range's loop body runs inside the body's Yield, so it sees Running too,
+// where Python's for loop sees GEN_SUSPENDED: the generator really is
+// executing there, and a step made from the loop body is refused with
+// ErrRunning. A range over a generator started in pull mode sees Suspended
+// in its loop body, as in Python. After a break out of either kind of range
+// the generator is Closed (Python leaves it GEN_SUSPENDED until it is
+// garbage collected).
 //
 // Like Done and Result, State must not be called from another goroutine
 // while a step of the generator is executing on one; from the body, from
