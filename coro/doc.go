@@ -18,6 +18,9 @@
 //	except GeneratorExit                 errors.Is(err, coro.ErrGeneratorExit)
 //	r = yield from sub                   r, err := coro.YieldFrom(y, sub)
 //	raise E in the body                  return r, err (or a panic: a *panics.Error with the stack)
+//	RuntimeError: generator raised       errors.Is(err, coro.ErrGeneratorRaisedStop)
+//	  StopIteration (PEP 479)              (a *coro.RaisedStopError, Cause the original)
+//	inspect.getgeneratorstate(g)         g.State()  // coro.Created, Running, Suspended, Closed
 //
 // A Gen is typed three ways: Y is what the body yields, S what Send passes
 // in (use struct{} when nothing is sent), R what the body returns. The body
@@ -36,6 +39,12 @@
 // error) or the body's own error (it raised). The return value is read with
 // Result once Done reports true; every step after the end returns
 // ErrStopIteration, as Python raises StopIteration again.
+//
+// A body must not end with ErrStopIteration itself (or an error wrapping
+// it, such as a sub-generator's step returned unchecked): as PEP 479 has it
+// in Python, that error becomes a *RaisedStopError, which matches
+// ErrGeneratorRaisedStop and not ErrStopIteration, so that it cannot pass
+// for a normal end. A body ends normally by returning a nil error.
 //
 // # Two ways to run, one cost each
 //
@@ -66,6 +75,13 @@
 //   - A generator started with Next or Send and then abandoned keeps its
 //     coroutine, like an iter.Pull whose stop is never called. Drive it to
 //     its end or Close it: defer g.Close() is the idiom.
+//   - Result keeps the return value after the end; Python's StopIteration
+//     carries it once, and None at every later step. The steps agree with
+//     Python: a later Next returns ErrStopIteration and no value, and
+//     YieldFrom on a finished generator returns R's zero value.
+//   - Inside the loop body of a range that runs the body push-style, State
+//     reports Running, not Python's GEN_SUSPENDED: the body is on the stack
+//     below the loop body, and a step from there returns ErrRunning.
 //   - A step made while another step of the same generator runs (from the
 //     body itself, or from a second goroutine at the same moment) returns
 //     ErrRunning, Python's "generator already executing"; the generator is

@@ -28,3 +28,43 @@ var ErrRunning = errors.New("coro: generator already executing")
 // whose body has not started: there is no Yield yet to receive it. Python's
 // TypeError("can't send non-None value to a just-started generator").
 var ErrSendUnstarted = errors.New("coro: can't send a non-zero value to a just-started generator")
+
+// ErrGeneratorRaisedStop is PEP 479's RuntimeError("generator raised
+// StopIteration"): the body ended with an error that is, or wraps,
+// ErrStopIteration (its own, or one a sub-generator's step returned to
+// it), or panicked with one. Since Python 3.7 such a StopIteration does not
+// end the generator quietly; it becomes a RuntimeError, so that a stray
+// StopIteration cannot pass for the generator's normal end.
+//
+// The generator records a *RaisedStopError, which matches
+// ErrGeneratorRaisedStop with errors.Is, as its body error (Result) and
+// returns it from the step that ran the end (or from Close). It does not
+// match ErrStopIteration: a loop that stops on errors.Is(err,
+// ErrStopIteration) must not take it for a normal end.
+var ErrGeneratorRaisedStop = errors.New("coro: generator raised StopIteration")
+
+// RaisedStopError is the error a generator ends with when its body let
+// ErrStopIteration escape (see ErrGeneratorRaisedStop). Cause is the
+// body's original error, Python's __cause__ of the RuntimeError.
+//
+// Unwrap returns ErrGeneratorRaisedStop only, never Cause: errors.Is and
+// errors.As do not see through to the StopIteration, so the error cannot
+// pass for a normal end. Reach the original through Cause:
+//
+//	var rs *coro.RaisedStopError
+//	if errors.As(err, &rs) { cause := rs.Cause; ... }
+type RaisedStopError struct {
+	Cause error // the error the body ended with; errors.Is(Cause, ErrStopIteration)
+}
+
+// Error returns Python's message followed by the cause's.
+func (e *RaisedStopError) Error() string {
+	if e.Cause == nil {
+		return ErrGeneratorRaisedStop.Error()
+	}
+	return ErrGeneratorRaisedStop.Error() + ": " + e.Cause.Error()
+}
+
+// Unwrap returns ErrGeneratorRaisedStop, and not Cause (see the type's
+// doc).
+func (e *RaisedStopError) Unwrap() error { return ErrGeneratorRaisedStop }

@@ -1,6 +1,7 @@
 package coro_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -205,4 +206,110 @@ func ExampleGen_All() {
 	// Output:
 	// [0 1 1 2 3 5 8 13 21 34]
 	// done <nil>
+}
+
+// A generator's state, as inspect.getgeneratorstate reports it:
+//
+//	def ticker():
+//	    print("inside:", inspect.getgeneratorstate(g))
+//	    yield 1
+//	    yield 2
+//
+//	g = ticker()
+//	print(inspect.getgeneratorstate(g))   # GEN_CREATED
+//	next(g)                               # inside: GEN_RUNNING
+//	print(inspect.getgeneratorstate(g))   # GEN_SUSPENDED
+//	g.close()
+//	print(inspect.getgeneratorstate(g))   # GEN_CLOSED
+func ExampleGen_State() {
+	var g *coro.Gen[int, struct{}, struct{}]
+	g = coro.New(func(y *coro.Yielder[int, struct{}]) (struct{}, error) {
+		fmt.Println("inside:", g.State())
+		for _, v := range []int{1, 2} {
+			if _, err := y.Yield(v); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	fmt.Println(g.State())
+	g.Next()
+	fmt.Println(g.State())
+	g.Close()
+	fmt.Println(g.State())
+	// Output:
+	// GEN_CREATED
+	// inside: GEN_RUNNING
+	// GEN_SUSPENDED
+	// GEN_CLOSED
+}
+
+// PEP 479: a StopIteration escaping a generator's body is an error, not
+// its end. firsts yields the first value of each generator; an empty one
+// makes next raise StopIteration inside firsts, which before Python 3.7
+// silently ended firsts too.
+//
+//	def firsts(gens):
+//	    for g in gens:
+//	        yield next(g)
+//
+//	try:
+//	    for v in firsts([counter(2), counter(0), counter(3)]):
+//	        print(v)                      # 0
+//	except RuntimeError as e:             # generator raised StopIteration
+//	    print("RuntimeError:", e, "| cause:", repr(e.__cause__))
+//
+// The fix, in both languages, is to handle the sub-generator's end:
+//
+//	def firsts(gens):
+//	    for g in gens:
+//	        try:
+//	            v = next(g)
+//	        except StopIteration:
+//	            return
+//	        yield v
+//
+// which in Go is: if errors.Is(err, coro.ErrStopIteration) { return
+// struct{}{}, nil }.
+func ExampleErrGeneratorRaisedStop() {
+	counter := func(n int) *coro.Gen[int, struct{}, struct{}] {
+		return coro.New(func(y *coro.Yielder[int, struct{}]) (struct{}, error) {
+			for i := range n {
+				if _, err := y.Yield(i); err != nil {
+					return struct{}{}, err
+				}
+			}
+			return struct{}{}, nil
+		})
+	}
+	firsts := coro.New(func(y *coro.Yielder[int, struct{}]) (struct{}, error) {
+		for _, g := range []*coro.Gen[int, struct{}, struct{}]{counter(2), counter(0), counter(3)} {
+			v, err := g.Next()
+			g.Close() // only its first value is wanted
+			if err != nil {
+				return struct{}{}, err // the empty counter's ErrStopIteration escapes
+			}
+			if _, err := y.Yield(v); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	for v := range firsts.All() {
+		fmt.Println(v)
+	}
+	_, err := firsts.Result()
+	fmt.Println("error:", err)
+	fmt.Println("is ErrGeneratorRaisedStop:", errors.Is(err, coro.ErrGeneratorRaisedStop))
+	fmt.Println("is ErrStopIteration:", errors.Is(err, coro.ErrStopIteration))
+	var rs *coro.RaisedStopError
+	if errors.As(err, &rs) {
+		fmt.Println("cause:", rs.Cause)
+	}
+	// Output:
+	// 0
+	// error: coro: generator raised StopIteration: coro: stop iteration
+	// is ErrGeneratorRaisedStop: true
+	// is ErrStopIteration: false
+	// cause: coro: stop iteration
 }

@@ -28,7 +28,8 @@ var (
 //	        if total >= limit: return total
 //	        v = total
 //
-// Fatal and GeneratorExit propagate.
+// Fatal, GeneratorExit and StopIteration propagate (the last as PEP 479's
+// RuntimeError).
 func accumulator(limit int) *coro.Gen[int, int, int] {
 	return coro.New(func(y *coro.Yielder[int, int]) (int, error) {
 		total, v := 0, 0
@@ -90,10 +91,14 @@ func (m *model) send(s int) outcome {
 }
 
 func (m *model) throw(err error) outcome {
+	raised := err
+	if err == coro.ErrStopIteration { // PEP 479: RuntimeError, from a started generator or not
+		raised = coro.ErrGeneratorRaisedStop
+	}
 	switch m.state {
 	case 0:
-		m.finish(0, err)
-		return outcome{0, err}
+		m.finish(0, raised)
+		return outcome{0, raised}
 	case 1:
 		switch err {
 		case errHandled:
@@ -102,10 +107,10 @@ func (m *model) throw(err error) outcome {
 			m.finish(m.total, nil)
 			return outcome{0, coro.ErrStopIteration}
 		}
-		m.finish(m.total, err)
-		return outcome{0, err}
+		m.finish(m.total, raised)
+		return outcome{0, raised}
 	}
-	return outcome{0, err}
+	return outcome{0, err} // a finished generator re-raises what was thrown
 }
 
 func (m *model) close() error {
@@ -144,7 +149,8 @@ func runOps(t *testing.T, data []byte) {
 	g := accumulator(limit)
 	defer g.Close()
 	m := &model{limit: limit}
-	throws := []error{errHandled, errCaught, errFatal, coro.ErrGeneratorExit}
+	throws := []error{errHandled, errCaught, errFatal, coro.ErrGeneratorExit, coro.ErrStopIteration}
+	states := [...]coro.State{coro.Created, coro.Suspended, coro.Closed}
 	for i := 1; i+1 < len(data); i += 2 {
 		op, arg := data[i]%6, int(data[i+1]%8)
 		step := fmt.Sprintf("step %d: op %d arg %d", i/2, op, arg)
@@ -157,7 +163,7 @@ func runOps(t *testing.T, data []byte) {
 			v, err := g.Send(arg)
 			got, want = outcome{v, err}, m.send(arg)
 		case 2, 3:
-			e := throws[arg%4]
+			e := throws[arg%len(throws)]
 			v, err := g.Throw(e)
 			got, want = outcome{v, err}, m.throw(e)
 		case 4:
@@ -180,6 +186,7 @@ func runOps(t *testing.T, data []byte) {
 			require.ErrorIs(t, got.err, want.err, step)
 		}
 		require.Equal(t, m.state == 2, g.Done(), step)
+		require.Equal(t, states[m.state], g.State(), step)
 		if m.state == 2 {
 			r, err := g.Result()
 			require.Equal(t, m.result, r, step)
@@ -205,5 +212,7 @@ func FuzzGenerator(f *testing.F) {
 	f.Add([]byte{1, 1, 0, 0, 0, 1, 1, 1, 1})
 	f.Add([]byte{9, 4, 0, 5, 0, 0, 0})
 	f.Add([]byte{30, 0, 0, 1, 2, 1, 2, 5, 4, 2, 2, 1, 7})
+	f.Add([]byte{8, 2, 4, 0, 0, 3, 4})       // StopIteration thrown into an unstarted generator, then into a finished one
+	f.Add([]byte{8, 0, 0, 1, 2, 3, 4, 0, 0}) // thrown into a suspended one, then next
 	f.Fuzz(runOps)
 }

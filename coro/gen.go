@@ -24,8 +24,8 @@ import (
 // A generator is meant to be driven by one goroutine at a time. A step
 // attempted while another step of the same generator is executing (from
 // the body itself, or from another goroutine at the same moment) is refused
-// with ErrRunning and changes nothing. Done and Result must not be called
-// concurrently with a step.
+// with ErrRunning and changes nothing. Done, Result and State must not be
+// called from another goroutine concurrently with a step.
 //
 // A generator suspended in pull mode holds a coroutine, like an iter.Pull
 // whose stop was never called: drive it to its end or call Close (defer
@@ -62,15 +62,19 @@ const (
 // are what Result reports once the generator is done, and a non-nil error
 // is also what the step that ran the end returns (the exception propagating
 // out of next/send). A panic in the body is recovered and becomes that
-// error, a *panics.Error with the stack.
+// error, a *panics.Error with the stack. An error that is, or wraps,
+// ErrStopIteration (a panic with one included) is recorded as a
+// *RaisedStopError instead, PEP 479's RuntimeError: see
+// ErrGeneratorRaisedStop.
 func New[Y, S, R any](body func(y *Yielder[Y, S]) (R, error)) *Gen[Y, S, R] {
 	return &Gen[Y, S, R]{body: body}
 }
 
 // Next resumes the body until its next Yield and returns the yielded value:
 // Python's next(g), which is Send with S's zero value. At the end it returns
-// ErrStopIteration if the body returned a nil error, or the body's error;
-// every later call returns ErrStopIteration.
+// ErrStopIteration if the body returned a nil error, or the body's error
+// (a *RaisedStopError if that error is, or wraps, ErrStopIteration: PEP
+// 479); every later call returns ErrStopIteration.
 func (g *Gen[Y, S, R]) Next() (Y, error) {
 	var zero S
 	return g.step(zero, nil)
@@ -90,7 +94,10 @@ func (g *Gen[Y, S, R]) Send(v S) (Y, error) { return g.step(v, nil) }
 // generator that has not started, the body never runs: the generator is
 // finished with err, which Throw returns. On a finished generator Throw
 // returns err, as Python re-raises the thrown exception. A nil err throws
-// ErrGeneratorExit.
+// ErrGeneratorExit. A thrown ErrStopIteration that ends the generator,
+// started or not, ends it as a body that returned it does: with a
+// *RaisedStopError (PEP 479), which Throw returns; thrown into a finished
+// generator it comes back unchanged, as in Python.
 func (g *Gen[Y, S, R]) Throw(err error) (Y, error) {
 	if err == nil {
 		err = ErrGeneratorExit
@@ -136,7 +143,8 @@ func (g *Gen[Y, S, R]) resume() (v Y, ok bool) {
 		g.endErr = ErrStopIteration
 		return v, false
 	case thrown != nil:
-		g.state, g.err, g.endErr = finished, thrown, thrown
+		g.state, g.err = finished, raisedStop(thrown)
+		g.endErr = g.err
 		return v, false
 	case !isZero(g.y.sent):
 		g.endErr = ErrSendUnstarted
@@ -189,7 +197,14 @@ func (g *Gen[Y, S, R]) Done() bool { return g.state == finished }
 // Before that it returns R's zero value and a nil error. After Close the
 // error is nil unless the body failed while closing (or ignored the exit:
 // ErrIgnoredExit). After a range over All, Result is where the body's error
-// is found.
+// is found, a *RaisedStopError included.
+//
+// Result keeps the return value for as long as the generator lives, where
+// Python hands it over once, in the StopIteration of the step that ran the
+// end, and every later step's StopIteration carries None. This is on
+// purpose: Result is an accessor, not a step. The steps follow Python:
+// every Next or Send after the end returns ErrStopIteration and no value,
+// and YieldFrom on a finished generator returns R's zero value.
 func (g *Gen[Y, S, R]) Result() (R, error) { return g.ret, g.err }
 
 // All returns the generator's values as an iter.Seq, for range: Python's
@@ -276,6 +291,7 @@ func (g *Gen[Y, S, R]) run() {
 func (g *Gen[Y, S, R]) end() {
 	g.state = finished
 	g.next = nil
+	g.err = raisedStop(g.err)
 	if g.y.exits == 0 {
 		return
 	}
@@ -285,6 +301,16 @@ func (g *Gen[Y, S, R]) end() {
 	case errors.Is(g.err, ErrGeneratorExit):
 		g.err = nil
 	}
+}
+
+// raisedStop applies PEP 479 to the error a body ended with: one that is,
+// or wraps, ErrStopIteration becomes a *RaisedStopError, so that it does
+// not pass for a normal end. Any other error, and nil, is returned as is.
+func raisedStop(err error) error {
+	if err != nil && errors.Is(err, ErrStopIteration) {
+		return &RaisedStopError{Cause: err}
+	}
+	return err
 }
 
 // isZero reports whether v is its type's zero value. It is only called

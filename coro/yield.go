@@ -47,10 +47,19 @@ func (y *Yielder[Y, S]) Yield(v Y) (s S, err error) {
 // returns ErrGeneratorExit, or sub's error from closing). When sub ends with
 // an error, YieldFrom returns sub's result with that error.
 //
+// A sub that had already finished before YieldFrom (it ran to its end,
+// failed, or was closed) yields nothing, and YieldFrom returns R's zero
+// value and a nil error: Python's yield from on an exhausted generator
+// evaluates to None, as its later steps' StopIteration carries no value.
+// sub's Result still holds what it ended with.
+//
 // When y's generator is being ranged over and sub has not started, sub is
 // ranged over too: the delegation costs no coroutine switch.
 func YieldFrom[Y, S, R any](y *Yielder[Y, S], sub *Gen[Y, S, R]) (R, error) {
 	var zero R
+	if sub.state == finished {
+		return zero, nil
+	}
 	if y.pushing && sub.state == unstarted {
 		for v := range sub.All() {
 			if _, err := y.Yield(v); err != nil {
