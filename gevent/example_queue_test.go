@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/geventgo/geventgo/gevent"
 )
@@ -121,4 +122,21 @@ func ExampleDict() {
 	fmt.Println(d.Len(), l.Len())
 	// Output:
 	// 10 20
+}
+
+// A get with a timeout raises queue.Empty in Python; here the timeout is
+// the context's deadline, and the error matches ErrEmpty.
+//
+//	try:
+//	    q.get(timeout=0.01)
+//	except queue.Empty:
+//	    print("empty")
+func ExampleQueue_Get_timeout() {
+	q := gevent.NewQueue[string](0)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := q.Get(ctx); errors.Is(err, gevent.ErrEmpty) {
+		fmt.Println("empty")
+	}
+	// Output: empty
 }
