@@ -79,21 +79,26 @@ type waiter struct {
 // in another bubble) is a fatal error that no recover catches. A green
 // thread keeps one spare, made by its first wait; it stays with the green
 // thread's goroutine, and so in its bubble. A primitive keeps one for the
-// plain goroutines that wait on it, but only for waits made outside any
-// bubble: a package-level Queue used by two tests, each in a bubble of its
-// own, would otherwise hand the second test the first one's channel. Inside
-// a bubble a plain goroutine's wait allocates its waiter (see inBubble). So
-// waits allocate nothing in the steady state outside tests.
+// plain goroutines that wait on it, but never one made inside a bubble: a
+// package-level Queue used by two tests, each in a bubble of its own, would
+// otherwise hand the second test the first one's channel. Once the process
+// has seen a bubble, a plain goroutine's wait inside one takes a waiter of
+// its own (see inBubble), so that it blocks durably. Outside tests that use
+// testing/synctest, waits allocate nothing in the steady state and pay no
+// check.
 func getWaiter(ctx context.Context, q *waitq) *waiter {
 	t := threadFrom(ctx)
 	var w *waiter
 	if t != nil {
 		w = t.spare.Swap(nil)
 	} else if q != nil {
-		if inBubble() {
+		if bubblesSeen.Load() && inBubble() {
 			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
 		}
-		w = q.spare.Swap(nil)
+		if w = q.spare.Swap(nil); w == nil && inBubble() {
+			bubblesSeen.Store(true)
+			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
+		}
 	}
 	if w == nil {
 		w = &waiter{ready: make(chan struct{}, 1)}
@@ -104,11 +109,19 @@ func getWaiter(ctx context.Context, q *waitq) *waiter {
 	return w
 }
 
+// bubblesSeen records that a plain goroutine has waited inside a
+// testing/synctest bubble: from then on every such wait checks whether it
+// runs in one. Before the first, a wait in a bubble may reuse a primitive's
+// waiter made outside any bubble, which works but, like a package-level
+// channel used in a bubble, does not count as durably blocked.
+var bubblesSeen atomic.Bool
+
 // inBubble reports whether the calling goroutine runs inside a
 // testing/synctest bubble. The runtime gives time.Now no monotonic reading
 // there, and always gives it one elsewhere (until the year 2157; where it
 // does not, the answer is a harmless "yes": a wait then allocates). It costs
-// one time.Now, on a wait that blocks anyway.
+// one time.Now (about 50 ns here), paid only when a waiter is made, or once
+// a bubble has been seen.
 func inBubble() bool {
 	now := time.Now()
 	return now == now.Round(0)
