@@ -272,11 +272,7 @@ func (p *Pool) wakeIdle() {
 
 // releaseSlot gives back a slot no task held, starting the queued task that
 // gets it, if any, on a worker.
-func (p *Pool) releaseSlot() {
-	if c := p.release(nil); c != nil {
-		p.spawn(func() { p.drain(c) })
-	}
-}
+func (p *Pool) releaseSlot() { p.releaseTask(nil) }
 
 // drain runs the queued task c, which got a slot, then, on the same
 // goroutine, every queued task that gets the slot after it.
@@ -298,12 +294,29 @@ func (p *Pool) spawn(task func()) {
 	}
 }
 
-// start runs g on the pool; its slot is taken.
+// startOn runs g on the pool; its slot is taken. after, if not nil, runs
+// once g has finished.
+//
+// On a Hub, what follows the body (after, and giving back the slot, which
+// may wake Join or hand the slot to a parked green thread) must happen in
+// g's turn, or the hub could see nothing left to run and report a loop
+// exit, and the order of wakes would depend on the goroutines: it runs as
+// g's first Link.
 func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 	t := &g.Thread
 	p.mu.Lock()
 	p.live.add(t)
 	p.mu.Unlock()
+	if t.sched != nil {
+		t.onFinish(func() {
+			if after != nil {
+				runLink(func() { after(g) })
+			}
+			p.releaseTask(t)
+		})
+		p.spawn(func() { g.run(0) })
+		return
+	}
 	p.spawn(func() {
 		g.run(0)
 		if after != nil {
@@ -311,6 +324,14 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 		}
 		p.drain(p.release(t))
 	})
+}
+
+// releaseTask gives back the slot of t, starting the queued task that gets
+// it, if any, on a worker.
+func (p *Pool) releaseTask(t *Thread) {
+	if c := p.release(t); c != nil {
+		p.spawn(func() { p.drain(c) })
+	}
 }
 
 // claim is one claim on the next free slot of a full pool: a spawner parked
@@ -556,8 +577,7 @@ func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 		}
 		return fn(ctx)
 	}
-	go func() {
-		g.run(0)
+	t.onFinish(func() { // in g's turn: see startOn
 		if after != nil {
 			runLink(func() { after(g) })
 		}
@@ -570,9 +590,10 @@ func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 		}
 		p.mu.Unlock()
 		if got {
-			p.drain(p.release(t))
+			p.releaseTask(t)
 		}
-	}()
+	})
+	go g.run(0)
 }
 
 // awaitClaim parks the caller until c got a slot, or ctx ends (it then

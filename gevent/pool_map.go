@@ -41,12 +41,16 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 		mu    sync.Mutex
 		first error
 		next  atomic.Int64 // the next item to take
+		// failed is set at the first failure: the workers' contexts learn
+		// of mctx's cancellation through a goroutine, a little later.
+		failed atomic.Bool
 	)
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if first == nil {
 			first = err
+			failed.Store(true)
 			cancel(err)
 		}
 	}
@@ -64,8 +68,11 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 			if i >= n {
 				return nil
 			}
+			if failed.Load() {
+				return nil
+			}
 			if ctx.Err() != nil {
-				return ctxError(ctx) // Map is ending: a failure, ctx, or Kill
+				return ctxError(ctx) // Map is ending: ctx, or Kill
 			}
 			v, err := fn(ctx, items[i])
 			if err != nil {
