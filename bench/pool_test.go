@@ -22,7 +22,7 @@ func square(_ context.Context, x int) (int, error) { return x * x, nil }
 
 // BenchmarkPoolMap measures one item of a map over a pool of 100 workers
 // with a trivial function, results in input order: geventgo is gevent.Map
-// (chunked), ants a Submit per item with a sync.WaitGroup, errgroup a Go
+// (Size workers taking items one at a time), ants a Submit per item with a sync.WaitGroup, errgroup a Go
 // per item with SetLimit(100). CPython: gevent.pool.Pool(100).map and
 // multiprocessing.Pool(2).map.
 func BenchmarkPoolMap(b *testing.B) {

@@ -482,10 +482,15 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 //
 // Once the green thread has finished, onValue is called with its result if
 // it succeeded, onError with its error if not; either may be nil. They run
-// on the task's goroutine (for a task that never got a slot, on the
-// goroutine that cancelled it, possibly before ApplyAsync returns), after
-// its Links, so they must not block for long. They are not Links: that
-// saves a Link's allocations.
+// on the task's goroutine, so they must not block for long: in free mode
+// after its Links (they are not Links: that saves a Link's allocations),
+// on a Hub as its first Link, in its turn. For a task that never got a
+// slot they run on the goroutine that ended its wait (the one that
+// cancelled ctx or killed it; ApplyAsync's own caller if ctx was already
+// done).
+//
+// Cost: on a free slot, what Submit costs; queued, two allocations more (a
+// goroutine more on a Hub).
 func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) (*Greenlet[T], error) {
 	var after func(*Greenlet[T])
 	if onValue != nil || onError != nil {

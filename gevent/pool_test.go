@@ -136,7 +136,7 @@ func TestPoolNoSelfDeadlock(t *testing.T) {
 	require.NoError(t, g.Join(ctx))
 	assert.ErrorIs(t, g.Err(), ErrPoolDeadlock)
 
-	// Map from a task of a full pool runs its chunks inline.
+	// Map from a task of a full pool runs a worker inline.
 	r, err := Apply(ctx, p, func(ctx context.Context) ([]int, error) {
 		return Map(ctx, p, []int{1, 2, 3}, func(_ context.Context, x int) (int, error) { return x * 10, nil })
 	})
