@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/geventgo/geventgo/gevent"
 	"github.com/panjf2000/ants/v2"
@@ -21,7 +22,7 @@ func square(_ context.Context, x int) (int, error) { return x * x, nil }
 
 // BenchmarkPoolMap measures one item of a map over a pool of 100 workers
 // with a trivial function, results in input order: geventgo is gevent.Map
-// (chunked), ants a Submit per item with a sync.WaitGroup, errgroup a Go
+// (Size workers taking items one at a time), ants a Submit per item with a sync.WaitGroup, errgroup a Go
 // per item with SetLimit(100). CPython: gevent.pool.Pool(100).map and
 // multiprocessing.Pool(2).map.
 func BenchmarkPoolMap(b *testing.B) {
@@ -164,4 +165,90 @@ func BenchmarkScalePoolMap(b *testing.B) {
 			})
 		})
 	}
+}
+
+// ioItems is how many items one op of BenchmarkPoolMapIO maps.
+const ioItems = 1_000
+
+// ioWait is how long item x blocks: 50µs to 200µs, spread evenly over the
+// items, so that some tasks are slower than others, as I/O calls are.
+func ioWait(x int) time.Duration {
+	return 50*time.Microsecond + time.Duration(x*7919%151)*time.Microsecond
+}
+
+// ioCall stands for an I/O call: it blocks on a timer for ioWait(x).
+func ioCall(ctx context.Context, x int) (int, error) {
+	t := time.NewTimer(ioWait(x))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return x, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// BenchmarkPoolMapIO measures one item of a map over a pool of 100 whose
+// function blocks for 50µs to 200µs (a timer standing for an I/O call),
+// 1,000 items an op: what matters is how well the slots are kept busy, so
+// the ideal is about 125µs (the mean wait) per 100 items. geventgo is
+// gevent.Map, ants a Submit per item with a sync.WaitGroup, errgroup a Go
+// per item with SetLimit(100).
+func BenchmarkPoolMapIO(b *testing.B) {
+	ctx := context.Background()
+	items := make([]int, ioItems)
+	for i := range items {
+		items[i] = i
+	}
+	perItem := func(b *testing.B, batch func()) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i += ioItems {
+			batch()
+		}
+	}
+	b.Run("geventgo", func(b *testing.B) {
+		p, err := gevent.NewPool(poolSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { p.Close(); p.Join(ctx) }()
+		perItem(b, func() {
+			if _, err := gevent.Map(ctx, p, items, ioCall); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("ants", func(b *testing.B) {
+		p, err := ants.NewPool(poolSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Release()
+		results := make([]int, len(items))
+		perItem(b, func() {
+			var wg sync.WaitGroup
+			for i, x := range items {
+				wg.Add(1)
+				p.Submit(func() {
+					defer wg.Done()
+					results[i], _ = ioCall(ctx, x)
+				})
+			}
+			wg.Wait()
+		})
+	})
+	b.Run("errgroup", func(b *testing.B) {
+		results := make([]int, len(items))
+		perItem(b, func() {
+			var g errgroup.Group
+			g.SetLimit(poolSize)
+			for i, x := range items {
+				g.Go(func() (err error) {
+					results[i], err = ioCall(ctx, x)
+					return err
+				})
+			}
+			g.Wait()
+		})
+	})
 }

@@ -70,6 +70,97 @@ func ExampleApplyAsync() {
 	// 10 callback after task 0
 }
 
+// apply_async on a full pool returns at once: the task is queued and
+// started when a worker is free, in submission order. Here the pool's one
+// slot is held until the gate opens, so the two tasks after it are still
+// pending when ApplyAsync has returned.
+//
+//	pool = multiprocessing.Pool(1)
+//	results = [pool.apply_async(square, (i,)) for i in range(3)]  # never blocks
+//	print("submitted")
+//	print([r.get() for r in results])
+func ExampleApplyAsync_fullPool() {
+	ctx := context.Background()
+	pool, _ := gevent.NewPool(1)
+	gate := make(chan struct{})
+	var results []*gevent.Greenlet[int]
+	for i := range 3 {
+		g, _ := gevent.ApplyAsync(ctx, pool, func(context.Context) (int, error) {
+			if i == 0 {
+				<-gate
+			}
+			return i * i, nil
+		}, nil, nil)
+		results = append(results, g)
+	}
+	fmt.Println("submitted; queued tasks started:", results[1].Started(), results[2].Started())
+	close(gate)
+	for _, g := range results {
+		v, _ := g.Get(ctx)
+		fmt.Print(v, " ")
+	}
+	fmt.Println()
+	pool.Close()
+	pool.Join(ctx)
+	// Output:
+	// submitted; queued tasks started: false false
+	// 0 1 4
+}
+
+// gevent's pool.join() needs no close(): it waits for the tasks in flight,
+// and the pool stays usable. Close, then Join, as multiprocessing asks,
+// also releases the pool's goroutines.
+//
+//	pool = gevent.pool.Pool(2)
+//	for n in range(4):
+//	    pool.spawn(work, n)
+//	pool.join()                  # wait for the four
+//	pool.spawn(work, 4).join()   # the pool is still open
+func ExamplePool_Join() {
+	ctx := context.Background()
+	pool, _ := gevent.NewPool(2)
+	var done gevent.List[int]
+	for n := range 4 {
+		pool.Go(ctx, func(context.Context) error { done.Append(n); return nil })
+	}
+	pool.Join(ctx)
+	fmt.Println("joined without close:", done.Len(), "tasks done")
+	g, err := pool.Go(ctx, func(context.Context) error { done.Append(4); return nil })
+	fmt.Println("still open:", err)
+	g.Join(ctx)
+	pool.Close()
+	pool.Join(ctx)
+	_, err = pool.Go(ctx, func(context.Context) error { return nil })
+	fmt.Println("after Close:", err, "-", done.Len(), "tasks done")
+	// Output:
+	// joined without close: 4 tasks done
+	// still open: <nil>
+	// after Close: gevent: pool closed - 5 tasks done
+}
+
+// The zero Pool is unbounded, like gevent's Pool() with no size: every
+// task starts at once, on a goroutine of its own.
+//
+//	pool = gevent.pool.Pool()
+//	greenlets = [pool.spawn(square, i) for i in range(5)]
+//	pool.join()
+func ExamplePool_unbounded() {
+	ctx := context.Background()
+	var pool gevent.Pool
+	var gs []*gevent.Greenlet[int]
+	for i := range 5 {
+		g, _ := gevent.Submit(ctx, &pool, func(context.Context) (int, error) { return i * i, nil })
+		gs = append(gs, g)
+	}
+	pool.Join(ctx)
+	for _, g := range gs {
+		fmt.Print(g.Value(), " ")
+	}
+	fmt.Println("- size", pool.Size())
+	// Output:
+	// 0 1 4 9 16 - size 0
+}
+
 // Seed 004's Pool(3) with four long_time_task jobs: the fourth waits for a
 // free worker. Which worker runs which task varies; the pool never runs
 // more than three.
@@ -94,7 +185,8 @@ func ExamplePool() {
 	// All subprocesses done: 4 tasks
 }
 
-// Pool.map: results in input order, computed in chunks on the pool.
+// Pool.map: results in input order, computed by workers of the pool that
+// each take the next item.
 //
 //	with Pool(4) as p:
 //	    print(p.map(square, range(10)))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"time"
 
@@ -12,10 +14,6 @@ import (
 
 // ErrPoolClosed is returned by spawning on a Pool after Close (and Kill).
 var ErrPoolClosed = errors.New("gevent: pool closed")
-
-// ErrPoolNotClosed is returned by Join before Close: multiprocessing's
-// ValueError "Pool is still running".
-var ErrPoolNotClosed = errors.New("gevent: pool still running: Close it before Join")
 
 // ErrPoolFull is returned by spawning on a full Pool made WithNonBlocking.
 var ErrPoolFull = errors.New("gevent: pool full")
@@ -40,7 +38,8 @@ type poolConfig struct {
 func WithPreAlloc() PoolOption { return func(c *poolConfig) { c.preAlloc = true } }
 
 // WithNonBlocking makes spawning on a full pool fail at once with
-// ErrPoolFull instead of waiting for a slot.
+// ErrPoolFull instead of waiting for a slot (or, for ApplyAsync, instead of
+// queueing the task).
 func WithNonBlocking() PoolOption { return func(c *poolConfig) { c.nonBlocking = true } }
 
 // WithExpiry sets how long an idle worker goroutine is kept for reuse
@@ -49,43 +48,60 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 
 // Pool runs green threads, at most Size at once, on recycled goroutines
 // (an ants pool): gevent's Pool, multiprocessing's Pool and
-// concurrent.futures' ThreadPoolExecutor. Spawning on a full pool waits
-// for a slot (ctx-aware, and on a Hub it gives the turn away). Every task
-// is a *Greenlet, which is also its future: Get waits for its result.
+// concurrent.futures' ThreadPoolExecutor. Every task is a *Greenlet, which
+// is also its future: Get waits for its result.
 //
-// Lifecycle, as multiprocessing's: Close stops new spawns, then Join waits
-// for every task (including tasks spawned by tasks before the Close) and
-// releases the pool's goroutines; Kill cancels the running tasks and does
-// the same. A Pool that is never closed and joined keeps its idle worker
-// goroutines (and ants' housekeeping goroutines) alive.
+// Slots are handed out first come, first served: when a slot frees up it
+// goes to the oldest claim on it, whether that is a caller parked in
+// Submit (Go, Apply, WaitAvailable) or a task queued by ApplyAsync. A
+// blocking spawn waits for its turn (ctx-aware; on a Hub it gives the turn
+// away); ApplyAsync never waits: on a full pool its task is queued in the
+// pool and started, in submission order, on the goroutine of the task
+// whose slot it takes. A queued task is pending (not Started); if its
+// context ends first, it finishes with the context's error without running.
+//
+// Lifecycle: Join waits until no task runs or is queued, and may be called
+// any number of times, with or without Close (gevent's join). Close stops
+// new spawns (ErrPoolClosed) but not the tasks already queued; Join after
+// Close also releases the pool's goroutines (multiprocessing's close() then
+// join()). Kill closes, kills the running and queued tasks, and joins. A
+// Pool that is never closed and joined keeps its idle worker goroutines
+// (and ants' housekeeping goroutines) alive.
+//
+// The zero Pool is ready to use and unbounded, like gevent's
+// Pool(size=None): every spawn starts its task at once on a new goroutine
+// (no ants pool), Size returns 0 and FreeCount math.MaxInt, and Map and
+// IMap keep at most max(64, GOMAXPROCS) calls in flight. NewPool makes a
+// bounded pool.
 //
 // Importing this package imports ants, whose init starts a default pool
 // of its own with two housekeeping goroutines (a leak checker sees them
 // before any test runs).
 //
 // All methods are safe for concurrent use. A panic in a task is that task's
-// error; the pool keeps its full size. Spawning a task costs about what
-// Spawn does; Map hands items out in chunks and costs a few tens of
-// nanoseconds an item.
+// error; the pool keeps its full size. Spawning a task on a free slot costs
+// about what Spawn does; queueing one costs two more allocations. Map costs
+// one atomic add and a function call an item.
 type Pool struct {
-	size int
+	size int // 0: unbounded
 	cfg  poolConfig
-	ants *ants.Pool
+	ants *ants.Pool // nil when unbounded: tasks run on goroutines of their own
 
 	mu       sync.Mutex
 	running  int       // slots taken
 	closed   bool      // Close was called
 	released bool      // the ants pool was released
-	live     threadSet // admitted tasks, for Kill and "is the caller my task"
+	live     threadSet // tasks holding a slot, for Kill and "is the caller my task"
 	selfWait int       // tasks of the pool parked waiting for a slot of it
-	slots    waitq     // parked waiting for a free slot
-	idle     waitq     // parked in Join: waiting for running == 0
+	claims   claimq    // claims on the next free slot, oldest first; not empty only if the pool is full
+	queued   int       // ApplyAsync tasks in claims, or leaving it without a slot and not yet finished
+	idle     waitq     // parked in Join: waiting for running == 0 and queued == 0
 }
 
 // NewPool returns a pool that runs at most size tasks at once: Pool(size).
 func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 	if size <= 0 {
-		return nil, fmt.Errorf("gevent: pool size %d: must be positive", size)
+		return nil, fmt.Errorf("gevent: pool size %d: must be positive (the zero Pool is unbounded)", size)
 	}
 	p := &Pool{size: size, live: make(threadSet, size)}
 	for _, o := range opts {
@@ -109,10 +125,12 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 	return p, nil
 }
 
-// Size returns the most tasks the pool runs at once.
+// Size returns the most tasks the pool runs at once, or 0 for an unbounded
+// pool (the zero Pool).
 func (p *Pool) Size() int { return p.size }
 
-// Running returns the number of tasks running (or about to run).
+// Running returns the number of tasks running (or about to run); queued
+// ApplyAsync tasks are not counted.
 func (p *Pool) Running() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -120,138 +138,304 @@ func (p *Pool) Running() int {
 }
 
 // FreeCount returns the number of free slots: gevent's free_count().
+// It is math.MaxInt for an unbounded pool.
 func (p *Pool) FreeCount() int {
+	if p.size == 0 {
+		return math.MaxInt
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.size - p.running
 }
 
+// mapLimit is how many calls Map and IMap keep in flight on p.
+func (p *Pool) mapLimit() int {
+	if p.size > 0 {
+		return p.size
+	}
+	return max(64, runtime.GOMAXPROCS(0))
+}
+
 // isTask reports whether ctx belongs to one of p's running tasks; p.mu held.
 func (p *Pool) isTask(ctx context.Context) bool {
 	t := threadFrom(ctx)
-	if t == nil {
-		return false
-	}
-	ok := p.live.has(t)
-	return ok
+	return t != nil && p.live.has(t)
 }
+
+// hasRoom reports whether a slot is free for a newcomer; p.mu held. The
+// claims are not empty only while the pool is full: a freed slot goes to
+// the oldest claim at once (see release).
+func (p *Pool) hasRoom() bool { return p.size == 0 || p.running < p.size }
 
 // acquire takes a slot, waiting for one unless the pool is non-blocking.
 func (p *Pool) acquire(ctx context.Context) error { return p.take(ctx, !p.cfg.nonBlocking) }
 
-// take takes a slot, waiting for one if wait is set.
+// take takes a slot, waiting for one (behind the older claims) if wait is
+// set.
 func (p *Pool) take(ctx context.Context, wait bool) error {
 	p.mu.Lock()
-	for {
-		if p.closed {
-			p.mu.Unlock()
-			return ErrPoolClosed
-		}
-		if p.running < p.size {
-			p.running++
-			p.mu.Unlock()
-			return nil
-		}
-		if !wait {
-			p.mu.Unlock()
-			return ErrPoolFull
-		}
-		self := p.isTask(ctx)
-		if self && p.selfWait+1 >= p.size {
-			p.mu.Unlock()
-			return ErrPoolDeadlock
-		}
-		if err := ctx.Err(); err != nil {
-			p.mu.Unlock()
-			return ctxError(ctx)
-		}
-		if self {
-			p.selfWait++
-		}
-		err := block(ctx, &p.mu, &p.slots)
-		p.mu.Lock()
-		if self {
-			p.selfWait--
-		}
-		if err != nil {
-			p.mu.Unlock()
-			return err
-		}
+	if p.closed {
+		p.mu.Unlock()
+		return ErrPoolClosed
 	}
+	if p.hasRoom() {
+		p.running++
+		p.mu.Unlock()
+		return nil
+	}
+	if !wait {
+		p.mu.Unlock()
+		return ErrPoolFull
+	}
+	self := p.isTask(ctx)
+	if self && p.selfWait+1 >= p.size {
+		p.mu.Unlock()
+		return ErrPoolDeadlock
+	}
+	if ctx.Err() != nil {
+		p.mu.Unlock()
+		return ctxError(ctx)
+	}
+	c := &claim{}
+	p.claims.push(c)
+	if self {
+		p.selfWait++
+	}
+	err := blockOr(ctx, &p.mu, &c.q, func() { p.claims.remove(c) })
+	p.mu.Lock()
+	if self {
+		p.selfWait--
+	}
+	if err == nil && !c.got {
+		err = ErrPoolClosed // Close took the claim back
+	}
+	p.mu.Unlock()
+	return err
 }
 
 // tryAcquire takes a free slot without waiting and reports whether it did.
 func (p *Pool) tryAcquire() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.running >= p.size {
+	if p.closed || !p.hasRoom() {
 		return false
 	}
 	p.running++
 	return true
 }
 
-// WaitAvailable blocks until at least one slot is free or ctx is done, and
-// returns nil or ctx's error (ErrPoolClosed on a closed pool): gevent's
-// wait_available(). The slot is not reserved.
+// WaitAvailable blocks until a slot is free or ctx is done, and returns nil
+// or ctx's error (ErrPoolClosed on a closed pool): gevent's
+// wait_available(). It waits its turn behind the older claims on a slot;
+// the slot is not reserved.
 func (p *Pool) WaitAvailable(ctx context.Context) error {
 	if err := p.take(ctx, true); err != nil {
 		return err
 	}
-	p.release(nil)
+	p.releaseSlot()
 	return nil
 }
 
-// release gives back a slot and forgets t.
-func (p *Pool) release(t *Thread) {
+// release forgets t (nil for a slot no task held) and gives its slot to
+// the oldest claim: it returns the queued free-mode task to run on it, if
+// that is who gets it, and otherwise wakes the claimant or frees the slot.
+func (p *Pool) release(t *Thread) *claim {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t != nil {
 		delete(p.live, t)
 	}
-	p.running--
-	if !p.slots.wakeOne() && p.running == 0 {
+	c := p.claims.pop()
+	if c == nil {
+		p.running--
+		p.wakeIdle()
+		return nil
+	}
+	c.got = true
+	if c.t != nil {
+		p.queued--
+		p.live.add(c.t)
+	}
+	if c.job != nil {
+		return c
+	}
+	c.q.wakeOne() // a parked spawner, or a queued task's own goroutine on a Hub
+	return nil
+}
+
+// wakeIdle wakes Join's callers if no task runs or is queued; p.mu held.
+func (p *Pool) wakeIdle() {
+	if p.running == 0 && p.queued == 0 {
 		p.idle.wakeAll()
 	}
 }
 
-// start runs g on the pool; its slot is taken.
-func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
-	t := &g.Thread
-	p.mu.Lock()
-	p.live.add(t)
-	p.mu.Unlock()
-	task := func() {
-		g.run(0)
-		if after != nil {
-			runLink(func() { after(g) })
-		}
-		p.release(t)
+// releaseSlot gives back a slot no task held, starting the queued task that
+// gets it, if any, on a worker.
+func (p *Pool) releaseSlot() { p.releaseTask(nil) }
+
+// drain runs the queued task c, which got a slot, then, on the same
+// goroutine, every queued task that gets the slot after it.
+func (p *Pool) drain(c *claim) {
+	for c != nil {
+		c.job.run()
+		c = p.release(c.t)
+	}
+}
+
+// spawn runs task on a worker goroutine.
+func (p *Pool) spawn(task func()) {
+	if p.ants == nil {
+		go task()
+		return
 	}
 	if err := p.ants.Submit(task); err != nil {
 		go task() // cannot happen with room for two workers a slot; never lose a task
 	}
 }
 
-// Submit runs fn as a task of p and returns its green thread, which is its
-// future: concurrent.futures' submit and gevent's Pool.spawn. It waits
-// while the pool is full; it returns an error, and runs nothing, when the
-// wait ends with ctx, the pool is closed (ErrPoolClosed) or full in
-// non-blocking mode (ErrPoolFull), or the caller is a task of p and waiting
-// could never end (ErrPoolDeadlock). fn's own error or panic is the green
-// thread's.
-func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], error) {
-	return submit(ctx, p, fn, opts, nil)
+// startOn runs g on the pool; its slot is taken. after, if not nil, runs
+// once g has finished.
+//
+// On a Hub, what follows the body (after, and giving back the slot, which
+// may wake Join or hand the slot to a parked green thread) must happen in
+// g's turn, or the hub could see nothing left to run and report a loop
+// exit, and the order of wakes would depend on the goroutines: it runs as
+// g's first Link.
+func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
+	t := &g.Thread
+	p.mu.Lock()
+	p.live.add(t)
+	p.mu.Unlock()
+	if t.sched != nil {
+		t.onFinish(func() {
+			if after != nil {
+				runLink(func() { after(g) })
+			}
+			p.releaseTask(t)
+		})
+		p.spawn(func() { g.run(0) })
+		return
+	}
+	p.spawn(func() {
+		g.run(0)
+		if after != nil {
+			runLink(func() { after(g) })
+		}
+		p.drain(p.release(t))
+	})
 }
 
-// submit takes a slot of p (see Submit) and starts fn as a task of p;
-// after, if not nil, runs in the task once its green thread has finished.
-func submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts []SpawnOption, after func(*Greenlet[T])) (*Greenlet[T], error) {
+// releaseTask gives back the slot of t, starting the queued task that gets
+// it, if any, on a worker.
+func (p *Pool) releaseTask(t *Thread) {
+	if c := p.release(t); c != nil {
+		p.spawn(func() { p.drain(c) })
+	}
+}
+
+// claim is one claim on the next free slot of a full pool: a spawner parked
+// in take (t == nil), or a task queued by ApplyAsync (t is its thread). A
+// queued task runs on the slot's worker when it gets one (job, free mode),
+// or, on a Hub, on its own goroutine, parked like a spawner (job == nil).
+type claim struct {
+	prev, next *claim
+	inq        bool
+	got        bool      // the slot was handed over (p.mu)
+	q          waitq     // the parked claimant
+	t          *Thread   // the queued task
+	job        queuedJob // free mode: how to run or abandon the queued task
+	reg        afterReg  // free mode: the queued task's registration for its context's end
+}
+
+// queuedJob is a queued free-mode task.
+type queuedJob interface {
+	run()     // it got a slot: run it (or abandon it if its context ended)
+	abandon() // finish it with its context's error, without running it
+}
+
+// queuedTask is a queued free-mode task and its claim, in one allocation.
+type queuedTask[T any] struct {
+	claim
+	g     *Greenlet[T]
+	after func(*Greenlet[T])
+}
+
+func (j *queuedTask[T]) run() {
+	t := &j.g.Thread
+	t.unregister(&j.reg)
+	if t.cancelledNow() {
+		j.abandon()
+		return
+	}
+	j.g.run(0)
+	if j.after != nil {
+		runLink(func() { j.after(j.g) })
+	}
+}
+
+func (j *queuedTask[T]) abandon() {
+	t := &j.g.Thread
+	t.finish(ctxError(&t.ctx))
+	if j.after != nil {
+		runLink(func() { j.after(j.g) })
+	}
+}
+
+// claimq is an intrusive FIFO of claims, guarded by the pool's mutex.
+type claimq struct{ head, tail *claim }
+
+func (q *claimq) push(c *claim) {
+	c.inq = true
+	c.prev, c.next = q.tail, nil
+	if q.tail == nil {
+		q.head = c
+	} else {
+		q.tail.next = c
+	}
+	q.tail = c
+}
+
+func (q *claimq) pop() *claim {
+	c := q.head
+	if c != nil {
+		q.remove(c)
+	}
+	return c
+}
+
+// remove unlinks c if it is queued and reports whether it was.
+func (q *claimq) remove(c *claim) bool {
+	if !c.inq {
+		return false
+	}
+	if c.prev == nil {
+		q.head = c.next
+	} else {
+		c.prev.next = c.next
+	}
+	if c.next == nil {
+		q.tail = c.prev
+	} else {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next, c.inq = nil, nil, false
+	return true
+}
+
+// Submit runs fn as a task of p and returns its green thread, which is its
+// future: concurrent.futures' submit and gevent's Pool.spawn. It waits
+// while the pool is full, for its turn among the claims on a slot; it
+// returns an error, and runs nothing, when the wait ends with ctx, the pool
+// is closed (ErrPoolClosed) or full in non-blocking mode (ErrPoolFull), or
+// the caller is a task of p and waiting could never end (ErrPoolDeadlock).
+// fn's own error or panic is the green thread's.
+func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], error) {
 	if err := p.acquire(ctx); err != nil {
 		return nil, err
 	}
 	g := newGreenlet(ctx, fn, opts)
-	startOn(p, g, after)
+	startOn(p, g, nil)
 	return g, nil
 }
 
@@ -266,7 +450,7 @@ func (p *Pool) Go(ctx context.Context, fn func(context.Context) error, opts ...S
 // gevent does, so a task can use its own pool without deadlock.
 func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (T, error) {
 	p.mu.Lock()
-	inline := p.running >= p.size && p.isTask(ctx)
+	inline := !p.hasRoom() && p.isTask(ctx)
 	p.mu.Unlock()
 	if inline {
 		return callSafely(ctx, fn)
@@ -280,14 +464,33 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 }
 
 // ApplyAsync runs fn on the pool and returns at once with its green thread:
-// Pool.apply_async(func, callback=..., error_callback=...). Once fn ends,
-// onValue is called with its result if it succeeded, onError with its
-// error if not; either may be nil. They run on the task's goroutine after
-// it has finished, so they must not block for long.
+// Pool.apply_async(func, callback=..., error_callback=...), which never
+// blocks. On a full pool the task is queued: it starts when a slot comes to
+// it, in submission order and in turn with the callers parked in Submit;
+// until then it is pending (Started reports false). Queued tasks do not
+// hold goroutines in free mode (the worker of the task that frees a slot
+// runs the next queued task); on a Hub each holds one, as in gevent, whose
+// apply_async spawns a greenlet that waits in spawn.
 //
-// The callbacks run in the task itself, after the green thread has
-// finished (and after its Links), not through a Link: that saves the Link's
-// allocations.
+// If ctx ends (or the green thread is killed, or the pool killed) before
+// the task gets a slot, it finishes with ctx's error (an error matching
+// ErrGreenletExit when killed) without running fn. Close does not stop
+// queued tasks: they run, and Join waits for them.
+//
+// The error is ErrPoolClosed after Close, or ErrPoolFull on a full pool
+// made WithNonBlocking; nothing runs then.
+//
+// Once the green thread has finished, onValue is called with its result if
+// it succeeded, onError with its error if not; either may be nil. They run
+// on the task's goroutine, so they must not block for long: in free mode
+// after its Links (they are not Links: that saves a Link's allocations),
+// on a Hub as its first Link, in its turn. For a task that never got a
+// slot they run on the goroutine that ended its wait (the one that
+// cancelled ctx or killed it; ApplyAsync's own caller if ctx was already
+// done).
+//
+// Cost: on a free slot, what Submit costs; queued, two allocations more (a
+// goroutine more on a Hub).
 func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) (*Greenlet[T], error) {
 	var after func(*Greenlet[T])
 	if onValue != nil || onError != nil {
@@ -301,37 +504,161 @@ func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T
 			}
 		}
 	}
-	return submit(ctx, p, fn, nil, after)
+	return submitAsync(ctx, p, fn, after)
+}
+
+// submitAsync starts fn as a task of p on a free slot, or queues it if the
+// pool is full (see ApplyAsync); after, if not nil, runs once its green
+// thread has finished.
+func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T])) (*Greenlet[T], error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrPoolClosed
+	}
+	if p.hasRoom() {
+		p.running++
+		p.mu.Unlock()
+		g := newGreenlet(ctx, fn, nil)
+		startOn(p, g, after)
+		return g, nil
+	}
+	if p.cfg.nonBlocking {
+		p.mu.Unlock()
+		return nil, ErrPoolFull
+	}
+	// Queue it, under p.mu so that the order of the claims is the order of
+	// the calls. Making the green thread takes its parent's or the hub's
+	// mutex (never the other way round).
+	g := newGreenlet(ctx, fn, nil)
+	t := &g.Thread
+	p.queued++
+	if t.sched != nil {
+		queueOnHub(p, g, after)
+		p.mu.Unlock()
+		return g, nil
+	}
+	j := &queuedTask[T]{g: g, after: after}
+	j.t, j.job = t, j
+	j.reg.f = func() { p.giveUp(&j.claim) }
+	p.claims.push(&j.claim)
+	cancelled := !t.register(&j.reg)
+	p.mu.Unlock()
+	if cancelled {
+		p.giveUp(&j.claim)
+	}
+	return g, nil
+}
+
+// giveUp abandons the queued free-mode task of c if it is still queued:
+// its context ended before it got a slot.
+func (p *Pool) giveUp(c *claim) {
+	p.mu.Lock()
+	if !p.claims.remove(c) {
+		p.mu.Unlock()
+		return // it got a slot: it runs (or is abandoned) there
+	}
+	p.mu.Unlock()
+	c.job.abandon()
+	p.mu.Lock()
+	p.queued--
+	p.wakeIdle()
+	p.mu.Unlock()
+}
+
+// queueOnHub queues g, a green thread of a Hub, on p; p.mu is held. A green
+// thread of a hub takes its turns from its spawn on, so it runs at once on
+// a goroutine of its own: its body first waits for the slot, parked like a
+// spawner in Submit (deterministically), then calls the task's function.
+func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
+	t := &g.Thread
+	c := &claim{t: t}
+	p.claims.push(c)
+	fn := g.fn
+	g.fn = func(ctx context.Context) (T, error) {
+		if err := p.awaitClaim(ctx, c); err != nil {
+			var zero T
+			return zero, err
+		}
+		return fn(ctx)
+	}
+	t.onFinish(func() { // in g's turn: see startOn
+		if after != nil {
+			runLink(func() { after(g) })
+		}
+		p.mu.Lock()
+		p.claims.remove(c) // killed before its body began
+		got := c.got
+		if !got {
+			p.queued--
+			p.wakeIdle()
+		}
+		p.mu.Unlock()
+		if got {
+			p.releaseTask(t)
+		}
+	})
+	go g.run(0)
+}
+
+// awaitClaim parks the caller until c got a slot, or ctx ends (it then
+// takes c back and returns ctx's error).
+func (p *Pool) awaitClaim(ctx context.Context, c *claim) error {
+	p.mu.Lock()
+	if c.got {
+		p.mu.Unlock()
+		return ctxError(ctx)
+	}
+	if err := blockOr(ctx, &p.mu, &c.q, func() { p.claims.remove(c) }); err != nil {
+		return err
+	}
+	// Killed (or ctx ended) as the slot came: it does not run.
+	return ctxError(ctx)
 }
 
 // Close stops the pool from taking new tasks: multiprocessing's close().
-// Tasks already spawned run to their end. Closing twice does nothing.
+// Spawners waiting for a slot fail with ErrPoolClosed; tasks already
+// spawned, or queued by ApplyAsync, run to their end. Closing twice does
+// nothing. It never blocks.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.closed = true
-	p.slots.wakeAll() // waiting spawners fail with ErrPoolClosed
+	p.closeLocked()
 	return nil
 }
 
-// Join waits for every task to end, then releases the pool's goroutines:
-// multiprocessing's join(). It must come after Close (ErrPoolNotClosed
-// otherwise). It returns nil, or ctx's error if ctx ends first (Join may be
-// called again).
+// closeLocked closes p and takes back the claims of parked spawners; p.mu
+// held.
+func (p *Pool) closeLocked() {
+	p.closed = true
+	for c := p.claims.head; c != nil; {
+		next := c.next
+		if c.t == nil {
+			p.claims.remove(c)
+			c.q.wakeOne() // it fails with ErrPoolClosed
+		}
+		c = next
+	}
+}
+
+// Join waits until no task of the pool runs or is queued: gevent's join(),
+// and multiprocessing's join() after close(). It needs no Close: without
+// one the pool stays usable, and tasks spawned while Join waits are waited
+// for too, so Join returns at a moment the pool was idle. After Close it
+// also releases the pool's worker goroutines. It returns nil, or ctx's
+// error if ctx ends first (Join may be called again).
 func (p *Pool) Join(ctx context.Context) error {
 	p.mu.Lock()
-	if !p.closed {
-		p.mu.Unlock()
-		return ErrPoolNotClosed
-	}
-	for p.running > 0 {
+	for p.running > 0 || p.queued > 0 {
 		if err := block(ctx, &p.mu, &p.idle); err != nil {
 			return err
 		}
 		p.mu.Lock()
 	}
-	release := !p.released
-	p.released = true
+	release := p.closed && !p.released && p.ants != nil
+	if release {
+		p.released = true
+	}
 	p.mu.Unlock()
 	if release {
 		// Every task has finished; its worker exits as soon as it is back.
@@ -342,14 +669,31 @@ func (p *Pool) Join(ctx context.Context) error {
 	return nil
 }
 
-// Kill closes the pool, kills every running task (see Thread.Cancel) and
-// joins: gevent's Pool.kill and multiprocessing's terminate().
+// Kill closes the pool, kills every running and queued task (see
+// Thread.Cancel; queued ones finish without running, with an error
+// matching ErrGreenletExit) and joins: gevent's Pool.kill and
+// multiprocessing's terminate().
 func (p *Pool) Kill(ctx context.Context) error {
 	p.mu.Lock()
-	p.closed = true
-	p.slots.wakeAll()
+	p.closeLocked()
 	tasks := p.live.inSpawnOrder()
+	// Take the queued tasks out of the claims first, so that no slot freed
+	// meanwhile starts one of them.
+	var dropped []*claim
+	for c := p.claims.pop(); c != nil; c = p.claims.pop() {
+		dropped = append(dropped, c)
+		tasks = append(tasks, c.t)
+	}
 	p.mu.Unlock()
 	cancelAll(tasks)
+	for _, c := range dropped {
+		if c.job != nil { // free mode; on a Hub the task's own goroutine does this
+			c.job.abandon()
+			p.mu.Lock()
+			p.queued--
+			p.wakeIdle()
+			p.mu.Unlock()
+		}
+	}
 	return p.Join(ctx)
 }

@@ -4,26 +4,35 @@ import (
 	"context"
 	"iter"
 	"sync"
+	"sync/atomic"
+
+	"github.com/geventgo/geventgo/internal/panics"
 )
 
-// chunkSize is how many items of a Map one task takes: multiprocessing's
-// default chunksize, about four chunks a worker.
-func chunkSize(items, workers int) int {
-	return max(1, (items+4*workers-1)/(4*workers))
-}
-
 // Map calls fn on every item on the pool and returns the results in input
-// order: multiprocessing's Pool.map and gevent's Pool.map. Items are handed
-// to tasks in chunks (multiprocessing's chunksize), so an item costs a
-// function call, not a spawn. At the first error (or panic) of fn, Map
+// order: multiprocessing's Pool.map and gevent's Pool.map. It blocks until
+// every call has ended.
+//
+// Map runs up to Size workers (max(64, GOMAXPROCS) on an unbounded pool,
+// never more than there are items), each a task of p, and each worker takes
+// the next item not yet taken, one at a time (self-scheduling, one atomic
+// add an item): an item costs a function call, not a spawn, yet a slow item
+// holds back no other item, since the other workers take those behind it.
+// The workers are queued as ApplyAsync's tasks are, so Map waits for slots
+// in turn with other callers and starts on each slot as it frees up.
+//
+// At the first error of fn, or panic (a *PanicError, as for a task), Map
 // cancels the context of the calls still running, stops starting new ones,
-// waits for them, and returns that error with the results obtained so far.
-// When ctx ends, Map returns ctx's error the same way. Called from a task of
-// p while the pool is full, Map runs chunks inline rather than wait for a
-// slot its own caller holds.
+// waits for the running calls to return, and returns that error with the
+// results obtained so far. When ctx ends, Map returns ctx's error the same
+// way; if the pool is killed under it, the killed workers' error. Called
+// from a task of p, Map does not wait for slots (its caller holds one): it
+// takes the free ones and runs a worker inline. On a full non-blocking pool
+// it takes the free slots and fails with ErrPoolFull only if there is none.
 func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Context, T) (R, error)) ([]R, error) {
-	results := make([]R, len(items))
-	if len(items) == 0 {
+	n := len(items)
+	results := make([]R, n)
+	if n == 0 {
 		return results, nil
 	}
 	mctx, cancel := context.WithCancelCause(ctx)
@@ -31,71 +40,115 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 	var (
 		mu    sync.Mutex
 		first error
+		next  atomic.Int64 // the next item to take
+		// failed is set at the first failure: the workers' contexts learn
+		// of mctx's cancellation through a goroutine, a little later.
+		failed atomic.Bool
 	)
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if first == nil {
 			first = err
+			failed.Store(true)
 			cancel(err)
 		}
 	}
-	chunk := chunkSize(len(items), p.size)
-	runChunk := func(lo, hi int) func(context.Context) error {
-		return func(ctx context.Context) error {
-			for i := lo; i < hi; i++ {
-				if ctx.Err() != nil {
-					return nil // Map is ending: a failure elsewhere, or ctx
-				}
-				v, err := fn(ctx, items[i])
-				if err != nil {
-					fail(err)
-					return nil
-				}
-				results[i] = v
+	// work is one worker. It returns an error only when it stops with
+	// items left for a reason of its own (ctx ended, or it was killed).
+	work := func(ctx context.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				fail(panics.New(r)) // a panic in fn is an error like another
+				err = nil
 			}
-			return nil
+		}()
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return nil
+			}
+			if failed.Load() {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctxError(ctx) // Map is ending: ctx, or Kill
+			}
+			v, err := fn(ctx, items[i])
+			if err != nil {
+				fail(err)
+				return nil
+			}
+			results[i] = v
 		}
 	}
+	worker := func(ctx context.Context) (struct{}, error) { return struct{}{}, work(ctx) }
+	workers := min(n, p.mapLimit())
 	p.mu.Lock()
 	self := p.isTask(ctx)
 	p.mu.Unlock()
-	var gs []*Greenlet[struct{}]
-	for lo := 0; lo < len(items) && mctx.Err() == nil; lo += chunk {
-		run := runChunk(lo, min(lo+chunk, len(items)))
-		if self && !p.tryAcquire() {
-			if _, err := callSafely(mctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, run(ctx) }); err != nil {
-				fail(err)
-			}
-			continue
-		}
-		g, err := p.Go(mctx, run)
-		if err != nil {
+	gs := make([]*Greenlet[struct{}], 0, workers)
+	var inline error
+	switch {
+	case self || p.cfg.nonBlocking:
+		if self {
+			workers-- // the caller is one
+		} else if err := p.take(mctx, false); err != nil {
 			fail(err)
-			break
+			workers = 0
+		} else {
+			g := newGreenlet(mctx, worker, nil)
+			startOn(p, g, nil)
+			gs = append(gs, g)
 		}
-		gs = append(gs, g)
+		for len(gs) < workers && p.tryAcquire() {
+			g := newGreenlet(mctx, worker, nil)
+			startOn(p, g, nil)
+			gs = append(gs, g)
+		}
+		if self {
+			inline = work(mctx)
+		}
+	default:
+		for range workers {
+			g, err := submitAsync(mctx, p, worker, nil)
+			if err != nil {
+				if len(gs) == 0 {
+					fail(err)
+				}
+				break
+			}
+			gs = append(gs, g)
+		}
 	}
-	// The chunks see mctx cancelled on failure; wait for them all, so no
+	// The workers see mctx cancelled on failure; wait for them all, so no
 	// call of fn outlives Map.
 	JoinAll(context.WithoutCancel(ctx), gs)
-	for _, g := range gs {
-		if err := g.Err(); err != nil {
-			fail(err) // a panic in fn
-		}
-	}
 	mu.Lock()
 	defer mu.Unlock()
-	if first == nil && ctx.Err() != nil {
+	switch {
+	case first != nil:
+		return results, first
+	case ctx.Err() != nil:
 		return results, ctxError(ctx)
+	case inline != nil:
+		return results, inline
 	}
-	return results, first
+	for _, g := range gs {
+		// A worker that never started took no item: its error matters only
+		// if items were left untaken.
+		if err := g.Err(); err != nil && (g.Started() || next.Load() < int64(n)) {
+			return results, err
+		}
+	}
+	return results, nil
 }
 
 // IMap calls fn on the items of a sequence on the pool and yields the
 // results, with their errors, in input order as they become available:
-// multiprocessing's Pool.imap. At most Size calls are in flight ahead of the
-// consumer. Stopping the range stops feeding: the calls in flight get a
+// multiprocessing's Pool.imap. At most Size calls (max(64, GOMAXPROCS) on
+// an unbounded pool) are in flight ahead of the consumer; each is a task
+// submitted with Submit, so IMap waits for slots. Stopping the range stops feeding: the calls in flight get a
 // cancelled context and IMap waits for them before the range ends, so
 // nothing is left running. An error that prevents spawning (ctx done, pool
 // closed) is yielded once and ends the range.
@@ -124,8 +177,9 @@ func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(con
 		defer stop()
 		var zero R
 		exhausted := false
+		limit := p.mapLimit()
 		for {
-			for !exhausted && len(inflight) < p.size {
+			for !exhausted && len(inflight) < limit {
 				item, ok := next()
 				if !ok {
 					exhausted = true

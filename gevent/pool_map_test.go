@@ -1,0 +1,145 @@
+package gevent
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mapCtx bounds a Map test that would otherwise hang if Map waited for
+// calls that only end when it cancels them: generous, never reached when
+// Map behaves.
+func mapCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// indices returns 0, 1, ..., n-1.
+func indices(n int) []int {
+	items := make([]int, n)
+	for i := range items {
+		items[i] = i
+	}
+	return items
+}
+
+func TestMapPanicCancelsTheRestAtOnce(t *testing.T) {
+	ctx := mapCtx(t)
+	p := newPool(t, 4)
+	var calls atomic.Int32
+	_, err := Map(ctx, p, indices(64), func(ctx context.Context, x int) (int, error) {
+		calls.Add(1)
+		if x == 1 {
+			panic("bad item")
+		}
+		<-ctx.Done() // a slow call that ends only when Map cancels it
+		return 0, ctx.Err()
+	})
+	var pe *PanicError
+	require.ErrorAs(t, err, &pe, "the panic is Map's error, not the timeout's")
+	assert.Equal(t, "bad item", pe.Value)
+	assert.NoError(t, ctx.Err(), "Map cancelled the other calls itself")
+	assert.LessOrEqual(t, calls.Load(), int32(4), "no call started after the panic")
+}
+
+func TestMapFailureAmongSlowItemsIsPrompt(t *testing.T) {
+	ctx := mapCtx(t)
+	p := newPool(t, 4)
+	var calls atomic.Int32
+	_, err := Map(ctx, p, indices(64), func(ctx context.Context, x int) (int, error) {
+		calls.Add(1)
+		if x == 1 {
+			return 0, errBoom
+		}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	assert.ErrorIs(t, err, errBoom, "item 1 fails while item 0 blocks: Map does not run it behind item 0")
+	assert.NoError(t, ctx.Err())
+	assert.LessOrEqual(t, calls.Load(), int32(4))
+}
+
+func TestMapSlowItemHoldsNoOtherBack(t *testing.T) {
+	ctx := mapCtx(t)
+	p := newPool(t, 4)
+	const n = 64
+	var others atomic.Int32
+	allOthers := make(chan struct{})
+	r, err := Map(ctx, p, indices(n), func(ctx context.Context, x int) (int, error) {
+		if x == 0 {
+			// The first item ends only once every other item is done: the
+			// other workers must take the items behind it.
+			select {
+			case <-allOthers:
+				return 0, nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		if others.Add(1) == n-1 {
+			close(allOthers)
+		}
+		return x * 2, nil
+	})
+	require.NoError(t, err)
+	for i, v := range r {
+		assert.Equal(t, 2*i, v)
+	}
+}
+
+func TestMapOnFullNonBlockingPool(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2, WithNonBlocking())
+	release := make(chan struct{})
+	defer close(release)
+	_, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	require.NoError(t, err)
+	r, err := Map(ctx, p, []int{1, 2, 3}, func(_ context.Context, x int) (int, error) { return x + 1, nil })
+	require.NoError(t, err, "Map takes the free slot")
+	assert.Equal(t, []int{2, 3, 4}, r)
+	_, err = p.Go(ctx, func(context.Context) error { <-release; return nil })
+	require.NoError(t, err)
+	_, err = Map(ctx, p, []int{1}, func(_ context.Context, x int) (int, error) { return x, nil })
+	assert.ErrorIs(t, err, ErrPoolFull)
+}
+
+func TestMapWaitsForSlotsInTurn(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	release := make(chan struct{})
+	_, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	require.NoError(t, err)
+	_, err = p.Go(ctx, func(context.Context) error { <-release; return nil })
+	require.NoError(t, err)
+	m := Spawn(ctx, func(ctx context.Context) ([]int, error) {
+		return Map(ctx, p, []int{1, 2, 3, 4, 5}, func(_ context.Context, x int) (int, error) { return -x, nil })
+	})
+	until(t, func() bool { return claims(p) == 2 }) // its two workers are queued
+	close(release)
+	r, err := m.Get(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []int{-1, -2, -3, -4, -5}, r)
+}
+
+func TestMapWhenThePoolIsKilled(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPool(2)
+	require.NoError(t, err)
+	var started atomic.Int32
+	m := Spawn(ctx, func(ctx context.Context) ([]int, error) {
+		return Map(ctx, p, make([]int, 10), func(ctx context.Context, _ int) (int, error) {
+			started.Add(1)
+			<-ctx.Done()
+			return 0, nil // a call that ignores its cancellation
+		})
+	})
+	until(t, func() bool { return started.Load() == 2 })
+	require.NoError(t, p.Kill(ctx))
+	_, err = m.Get(ctx)
+	assert.ErrorIs(t, err, ErrGreenletExit, "items were left: Map reports the kill")
+}
