@@ -31,7 +31,7 @@
 //	Manager().dict(), .list()          var d gevent.Dict[K, V]; var l gevent.List[T]  (d.Update(k, f) for d[k] += 1)
 //	Pool(n) / ThreadPoolExecutor(n)    p, err := gevent.NewPool(n); defer p.Join(ctx); defer p.Close()
 //	pool.spawn(f) / executor.submit(f) g, err := gevent.Submit(ctx, p, f) (g is the future: g.Get(ctx)); p.Go(ctx, f)
-//	pool.apply(f) / apply_async(f, cb) gevent.Apply(ctx, p, f) / gevent.ApplyAsync(ctx, p, f, onValue, onError)
+//	pool.apply(f) / apply_async(f, cb) gevent.Apply(ctx, p, f) / gevent.ApplyAsync(ctx, p, f, onValue, onError) (never blocks)
 //	pool.map / imap / imap_unordered   gevent.Map(ctx, p, items, f) / gevent.IMap(...) / gevent.IMapUnordered(...) (iter.Seq2)
 //	pool.close(); pool.join()          p.Close(); p.Join(ctx)
 //	pool.terminate() / pool.kill()     p.Kill(ctx)
