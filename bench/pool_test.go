@@ -25,64 +25,7 @@ func square(_ context.Context, x int) (int, error) { return x * x, nil }
 // (Size workers taking items one at a time), ants a Submit per item with a sync.WaitGroup, errgroup a Go
 // per item with SetLimit(100). CPython: gevent.pool.Pool(100).map and
 // multiprocessing.Pool(2).map.
-func BenchmarkPoolMap(b *testing.B) {
-	ctx := context.Background()
-	items := make([]int, mapBatch)
-	for i := range items {
-		items[i] = i
-	}
-	perItem := func(b *testing.B, batch func()) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i += mapBatch {
-			batch()
-		}
-	}
-	b.Run("geventgo", func(b *testing.B) {
-		p, err := gevent.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer func() { p.Close(); p.Join(ctx) }()
-		perItem(b, func() {
-			if _, err := gevent.Map(ctx, p, items, square); err != nil {
-				b.Fatal(err)
-			}
-		})
-	})
-	b.Run("ants", func(b *testing.B) {
-		p, err := ants.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Release()
-		results := make([]int, len(items))
-		perItem(b, func() {
-			var wg sync.WaitGroup
-			for i, x := range items {
-				wg.Add(1)
-				p.Submit(func() {
-					defer wg.Done()
-					results[i], _ = square(ctx, x)
-				})
-			}
-			wg.Wait()
-		})
-	})
-	b.Run("errgroup", func(b *testing.B) {
-		results := make([]int, len(items))
-		perItem(b, func() {
-			var g errgroup.Group
-			g.SetLimit(poolSize)
-			for i, x := range items {
-				g.Go(func() (err error) {
-					results[i], err = square(ctx, x)
-					return err
-				})
-			}
-			g.Wait()
-		})
-	})
-}
+func BenchmarkPoolMap(b *testing.B) { mapVariants(b, mapBatch, square) }
 
 // BenchmarkPoolApplyAsync measures one task submitted to a pool of 100 and
 // waited for in batches of 100: geventgo is gevent.ApplyAsync with a
@@ -194,15 +137,19 @@ func ioCall(ctx context.Context, x int) (int, error) {
 // the ideal is about 125µs (the mean wait) per 100 items. geventgo is
 // gevent.Map, ants a Submit per item with a sync.WaitGroup, errgroup a Go
 // per item with SetLimit(100).
-func BenchmarkPoolMapIO(b *testing.B) {
+func BenchmarkPoolMapIO(b *testing.B) { mapVariants(b, ioItems, ioCall) }
+
+// mapVariants runs the map benchmarks' sub-benchmarks side by side: a
+// batch of n items through fn on a pool of poolSize, reported per item.
+func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)) {
 	ctx := context.Background()
-	items := make([]int, ioItems)
+	items := make([]int, n)
 	for i := range items {
 		items[i] = i
 	}
 	perItem := func(b *testing.B, batch func()) {
 		b.ReportAllocs()
-		for i := 0; i < b.N; i += ioItems {
+		for i := 0; i < b.N; i += n {
 			batch()
 		}
 	}
@@ -213,7 +160,7 @@ func BenchmarkPoolMapIO(b *testing.B) {
 		}
 		defer func() { p.Close(); p.Join(ctx) }()
 		perItem(b, func() {
-			if _, err := gevent.Map(ctx, p, items, ioCall); err != nil {
+			if _, err := gevent.Map(ctx, p, items, fn); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -231,7 +178,7 @@ func BenchmarkPoolMapIO(b *testing.B) {
 				wg.Add(1)
 				p.Submit(func() {
 					defer wg.Done()
-					results[i], _ = ioCall(ctx, x)
+					results[i], _ = fn(ctx, x)
 				})
 			}
 			wg.Wait()
@@ -244,7 +191,7 @@ func BenchmarkPoolMapIO(b *testing.B) {
 			g.SetLimit(poolSize)
 			for i, x := range items {
 				g.Go(func() (err error) {
-					results[i], err = ioCall(ctx, x)
+					results[i], err = fn(ctx, x)
 					return err
 				})
 			}

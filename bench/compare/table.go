@@ -34,6 +34,7 @@ var operations = []operation{
 	{"lock acquire+release", "Lock", []string{"Lock/mutex", "Lock/sync", "Lock/plain"}, []string{"Lock/geventgo"}, "<= 1.5x sync.Mutex"},
 	{"pool map (100 workers), per item", "PoolMap", []string{"PoolMap/errgroup"}, []string{"PoolMap/geventgo"}, "<= 1.2x errgroup"},
 	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants"},
+	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup"},
 	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, ""},
 	{"hub switch (sleep 0)", "HubSwitch", nil, []string{"HubSwitch/geventgo", "HubSwitch"}, ">= 5x faster than gevent"},
 	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, ">= 5x faster than gevent"},
