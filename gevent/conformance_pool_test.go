@@ -384,7 +384,7 @@ func TestConformance_Pool(t *testing.T) {
 		randomSleep := func(seed uint64) func(ctx context.Context, x int) (int, error) {
 			r := rand.New(rand.NewPCG(seed, 1))
 			return func(ctx context.Context, x int) (int, error) {
-				return confSqr(time.Duration(r.Int64N(int64(100 * time.Millisecond))))(ctx, x)
+				return confSqr(time.Duration(r.Int64N(int64(100*time.Millisecond))))(ctx, x)
 			}
 		}
 		run("test_imap_random", func(ctx context.Context, p *gevent.Pool) {
