@@ -532,8 +532,7 @@ func TestConformance_Greenlet(t *testing.T) {
 	t.Run("TestDeadPropertyDuringSwitch.test_dead_is_false_for_current_greenlet_during_switch", func(t *testing.T) {
 		confHub(t, func(ctx context.Context, h *gevent.Hub) error {
 			linked := false
-			var g *gevent.Greenlet[int]
-			g = gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 				me := gevent.Current(ctx)
 				for range 2 {
 					assert.False(t, me.Dead())
