@@ -56,11 +56,13 @@ func (r *AsyncResult[T]) Wait(ctx context.Context) error {
 }
 
 // Get waits for the result (see Wait) and returns it: the value and the
-// error given to SetError, or T's zero value and ctx's error.
+// error given to SetError, or T's zero value and ctx's error (which also
+// matches ErrTimeout when it is ctx's deadline, as gevent's
+// get(timeout=...) raises Timeout).
 func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	if err := r.Wait(ctx); err != nil {
 		var zero T
-		return zero, err
+		return zero, deadlineAs(ctx, err, ErrTimeout)
 	}
 	return r.value, r.err
 }

@@ -61,7 +61,8 @@ const (
 // it. The cases run in free mode in a testing/synctest bubble, where the
 // durations are exact and take no real time. A deadline ends the wait with
 // an error matching context.DeadlineExceeded and every error of also (for a
-// Queue: ErrEmpty or ErrFull, Python's timeout exception there).
+// Queue: ErrEmpty or ErrFull, for a get: ErrTimeout, Python's timeout
+// exception there).
 func confGenericWait(t *testing.T, get bool, wait func(ctx context.Context) error, also ...error) {
 	t.Helper()
 	deadline := func(t *testing.T, d time.Duration) {
@@ -168,15 +169,14 @@ func TestConformance_Event(t *testing.T) {
 	t.Run("TestAsyncResultWait", func(t *testing.T) {
 		confGenericWait(t, false, func(ctx context.Context) error { var r gevent.AsyncResult[int]; return r.Wait(ctx) })
 	})
-	// Python's AsyncResult().get(timeout=s) raises gevent.Timeout; Go's Get
-	// returns the context's error (context.DeadlineExceeded), which does not
-	// match ErrTimeout: the timeout is the context's, not a gevent Timeout.
+	// Python's AsyncResult().get(timeout=s) raises gevent.Timeout: Go's Get
+	// with a ctx deadline returns an error matching ErrTimeout too.
 	t.Run("TestAsyncResultGet", func(t *testing.T) {
 		confGenericWait(t, true, func(ctx context.Context) error {
 			var r gevent.AsyncResult[int]
 			_, err := r.Get(ctx)
 			return err
-		})
+		}, gevent.ErrTimeout)
 	})
 
 	// TestAsyncResult.test_link: rawlink(None) raising TypeError, unlink and

@@ -104,11 +104,12 @@ func callSafely[T any](ctx context.Context, fn func(context.Context) (T, error))
 
 // Get waits for the green thread to finish and returns its value and error:
 // gevent's get(). If ctx ends first it returns ctx's error and the green
-// thread goes on.
+// thread goes on; when that end is ctx's deadline, the error also matches
+// ErrTimeout, as gevent's get(timeout=...) raises Timeout.
 func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	if err := g.Join(ctx); err != nil {
 		var zero T
-		return zero, err
+		return zero, deadlineAs(ctx, err, ErrTimeout)
 	}
 	return g.value, g.Err()
 }

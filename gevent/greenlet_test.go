@@ -403,3 +403,26 @@ func TestManyGreenletsJoinAll(t *testing.T) {
 	assert.Len(t, done, len(gs))
 	assert.EqualValues(t, len(gs), n.Load())
 }
+
+// gevent's g.get(timeout=...) and AsyncResult.get(timeout=...) raise
+// Timeout: with the timeout as a ctx deadline, the error matches
+// ErrTimeout as well as context.DeadlineExceeded.
+func TestGetDeadlineIsTimeout(t *testing.T) {
+	ctx := context.Background()
+	var release Event
+	g := Go(ctx, release.Wait)
+	dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	_, err := g.Get(dctx)
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var r AsyncResult[int]
+	_, err = r.Get(dctx)
+	assert.ErrorIs(t, err, ErrTimeout)
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	_, err = g.Get(cctx)
+	assert.NotErrorIs(t, err, ErrTimeout, "a cancellation is no timeout")
+	release.Set()
+	require.NoError(t, g.Join(ctx))
+}

@@ -20,19 +20,6 @@ var ErrFull = errors.New("gevent: queue full")
 // get(timeout=...) raises Empty.
 var ErrEmpty = errors.New("gevent: queue empty")
 
-// deadlineAs is the error of a Get or Put whose wait ended with err. When
-// what ended it is ctx's own deadline (context.WithTimeout or WithDeadline:
-// Python's timeout argument), the error also matches sentinel, ErrEmpty or
-// ErrFull. Any other end keeps its error: a kill's ErrGreenletExit, and a
-// Timeout scope's error, as Python's `with Timeout(1): q.get()` raises
-// Timeout, not Empty.
-func deadlineAs(ctx context.Context, err, sentinel error) error {
-	if err != nil && ctx.Err() == context.DeadlineExceeded && context.Cause(ctx) == context.DeadlineExceeded {
-		return &canceledError{err, sentinel}
-	}
-	return err
-}
-
 // ErrQueueClosed is returned by Put on a closed Queue, and by Get once a
 // closed Queue has been drained (Python 3.13's queue.ShutDown).
 var ErrQueueClosed = errors.New("gevent: queue closed")
