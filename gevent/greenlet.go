@@ -32,8 +32,18 @@ type Greenlet[T any] struct {
 // green thread runs on that hub.
 func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
 	g := newGreenlet(ctx, fn, opts)
-	go g.run(0)
+	g.launch(0)
 	return g
+}
+
+// launch starts g's body after delay: on a goroutine of its own in free
+// mode, as a coroutine taking turns on its hub.
+func (g *Greenlet[T]) launch(delay time.Duration) {
+	if s := g.sched; s != nil {
+		s.start(&g.Thread, func() { g.run(delay) })
+		return
+	}
+	go g.run(delay)
 }
 
 // SpawnLater is Spawn with fn started after d: gevent.spawn_later. Killing
@@ -41,7 +51,7 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 // Sleep, so it runs on the hub's clock under a Hub.
 func SpawnLater[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
 	g := newGreenlet(ctx, fn, opts)
-	go g.run(d)
+	g.launch(d)
 	return g
 }
 
@@ -72,7 +82,6 @@ func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error)
 func (g *Greenlet[T]) run(delay time.Duration) {
 	t := &g.Thread
 	if t.sched != nil {
-		t.sched.enter(t)
 		defer t.sched.leave(t)
 	}
 	if delay > 0 {

@@ -3,8 +3,11 @@ package gevent
 import (
 	"container/heap"
 	"context"
-	"slices"
+	"iter"
+	"reflect"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,17 +16,35 @@ import (
 // package's blocking calls (Sleep, Queue Put/Get, Lock Acquire, Event Wait,
 // Join/Get, Pipe Recv, Pool spawns, ...), in Blocking, and when it ends.
 // Code that changes shared state between two blocking calls needs no lock,
-// as under gevent; the handoff of the turn orders memory, so the race
+// as under gevent; the switch of the turn orders memory, so the race
 // detector agrees.
+//
+// As gevent's hub is a greenlet and its greenlets are greenlets, a hub's
+// green threads are coroutines (the runtime's, as iter.Pull uses) driven by
+// the hub's loop, a goroutine of its own: a blocking call parks the caller's
+// coroutine and hands control to the loop, which resumes the next ready
+// green thread. Only the green thread the loop resumed can run at all. The
+// loop waits, when no green thread is ready, for timers, for Blocking calls
+// that finish and for wakes from outside the hub (a goroutine setting an
+// Event a green thread waits on, a Kill). It runs while the hub has green
+// threads and ends with the last.
 //
 // Green threads are spawned on a hub with the usual calls (Spawn, Go, a
 // Pool) given a context of the hub: Run's context, Context's, or that of a
 // green thread already on the hub. The blocking calls find the hub through
-// the context, so the same code runs on a hub or free.
+// the context, so the same code runs on a hub or free. A green thread's
+// context must be used for blocking calls on that green thread only (or
+// inside its Blocking): handed to a goroutine of your own, it makes that
+// goroutine wait as in free mode once the green thread is parked, and
+// breaks the hub if used while the green thread runs.
 //
 // Ready green threads take their turns in the order they became ready
-// (gevent's FIFO); timers fire in deadline order; Sleep(ctx, 0) lets every
-// green thread already ready run first.
+// (gevent's FIFO). Timers due at the same time fire together, in deadline
+// then creation order, before any of the green threads they wake runs;
+// on the wall clock, due timers are also checked after each round of the
+// green threads that were ready, so a loop of Sleep(ctx, 0) does not keep
+// them from firing. Sleep(ctx, 0) lets every green thread already ready run
+// first.
 //
 // # Free mode or a Hub
 //
@@ -34,16 +55,17 @@ import (
 // sleeps and timeouts take no real time and whose interleaving and output
 // are the same on every run.
 //
-// A switch between two hub green threads costs about what a goroutine
-// handoff over a channel does (a few hundred nanoseconds), several times
-// less than gevent's.
+// A switch between two hub green threads is two runtime coroutine switches
+// (to the loop and on) and a lock of the hub: about 2-3x a greenlet switch
+// of package greenlet, several times less than gevent's.
 //
 // # Blocking outside the package
 //
 // A call that blocks outside this package (time.Sleep, a syscall, a channel
 // receive) holds the turn, as a blocking call does under gevent without
 // monkey patching: the other green threads wait. Wrap such calls in
-// Blocking, which gives the turn away while they run.
+// Blocking, which runs them on a goroutine of their own while the hub goes
+// on.
 //
 // On a virtual clock, time moves only through this package: use Sleep and
 // the package's timeouts (Timeout, WithTimeout, JoinTimeout), not
@@ -64,29 +86,84 @@ import (
 // in spawn order.
 type Hub struct {
 	mu       sync.Mutex
-	held     bool      // a green thread holds the turn
 	runq     []*waiter // ready, in FIFO order
 	head     int       // runq's first live index
+	round    int       // wall clock: turns left before due timers are looked at again
 	virtual  bool
 	now      time.Time // the virtual clock
-	timers   timerHeap // virtual timers
+	timers   timerHeap // both clocks
 	seq      uint64    // orders timers of equal deadline
 	blocking int       // green threads inside Blocking
-	threads  int       // entered and not yet left
+	threads  int       // spawned and not yet ended
 	live     threadSet
 	foreign  []*waiter // virtual: parked with a context other than their own, scanned when idle
-	// virtual: the package's own timeout contexts (withTimeout), and who is
-	// parked with each: woken directly when the timeout fires or is
-	// cancelled, so they need no scan.
-	timeouts map[context.Context][]*waiter
+	// The package's own timeout contexts (withTimeout), each with who is
+	// parked with it: woken directly when it ends, with the timeouts
+	// nested in it, so they need no scan.
+	timeouts map[context.Context]*hubTimeout
 	// virtual: green threads whose parent context is neither a green
 	// thread's nor never-cancelled. They follow it with context.AfterFunc,
 	// which runs on a goroutine of its own; advance cancels them itself
 	// first, so that virtual time and LoopExit do not race that goroutine.
-	linked []*Thread
-	closed bool
-	empty  waitq   // Close waiting for threads == 0
-	main   *Thread // Run's green thread: where a virtual loop exit is reported
+	linked  []*Thread
+	closed  bool
+	empty   waitq   // Close waiting for threads == 0
+	main    *Thread // Run's green thread: where a virtual loop exit is reported
+	looping bool    // the loop goroutine runs
+	idle    bool    // the loop waits on wake
+	wake    chan struct{}
+	current atomic.Pointer[Thread] // the green thread whose coroutine runs
+}
+
+// hubTimeout is a timeout context of the package on a hub: the green
+// threads parked with it, and the timeouts made inside it.
+type hubTimeout struct {
+	ws     []*waiter
+	inner  []*hubTimeout
+	parent *hubTimeout
+	live   bool // not ended yet
+}
+
+// hubCo is a hub green thread's coroutine.
+type hubCo struct {
+	body     func()
+	next     func() (struct{}, bool)
+	yield    func(struct{}) bool
+	blocking atomic.Bool // inside Blocking: the package's calls wait as in free mode
+}
+
+// run is the coroutine's function: the green thread's body.
+func (co *hubCo) run(yield func(struct{}) bool) {
+	co.yield = yield
+	co.body()
+}
+
+// coroutineEntry is where hubCo.run's code starts: a stack holding it is a
+// hub green thread's coroutine.
+var coroutineEntry = reflect.ValueOf((*hubCo).run).Pointer()
+
+// onCoroutine reports whether the caller runs on a hub green thread's
+// coroutine. It walks the caller's stack: for the rare calls (Close) that
+// must know.
+func onCoroutine() bool {
+	pcs := make([]uintptr, 64)
+	for {
+		n := runtime.Callers(2, pcs)
+		frames := runtime.CallersFrames(pcs[:n])
+		for {
+			f, more := frames.Next()
+			if f.Entry == coroutineEntry {
+				return true
+			}
+			if !more {
+				break
+			}
+		}
+		if n < len(pcs) {
+			return false
+		}
+		pcs = make([]uintptr, 2*len(pcs))
+	}
 }
 
 // hubState is where a waiter is in a Hub's turn protocol.
@@ -96,7 +173,7 @@ const (
 	hubIdle    hubState = iota // not known to the hub
 	hubParked                  // waiting for a wake and then the turn
 	hubRunq                    // ready: queued for the turn
-	hubGranted                 // given the turn (its token sent)
+	hubGranted                 // resumed: its green thread runs
 	hubDone                    // finished: later wakes are stale
 )
 
@@ -113,8 +190,9 @@ func WithVirtualClock(start time.Time) HubOption {
 }
 
 // NewHub returns a hub, on the wall clock unless WithVirtualClock is given.
+// Its loop starts with its first green thread.
 func NewHub(opts ...HubOption) *Hub {
-	h := &Hub{}
+	h := &Hub{wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(h)
 	}
@@ -129,8 +207,8 @@ func RunHub(ctx context.Context, fn func(ctx context.Context) error, opts ...Hub
 
 // Run runs fn as a green thread of the hub, as gevent runs a program's main
 // greenlet, waits for it, then closes the hub (killing the green threads
-// left) and returns fn's error, or ctx's if ctx ended first. Run must be
-// called from outside the hub.
+// left, and waiting for them as long as ctx allows) and returns fn's error,
+// or ctx's if ctx ended first. Run must be called from outside the hub.
 func (h *Hub) Run(ctx context.Context, fn func(ctx context.Context) error) error {
 	main := Go(h.Context(ctx), fn, WithName("main"), func(t *Thread) {
 		h.mu.Lock()
@@ -141,7 +219,9 @@ func (h *Hub) Run(ctx context.Context, fn func(ctx context.Context) error) error
 	if err != nil {
 		main.Cancel()
 	}
-	h.Close()
+	if cerr := h.close(ctx); err == nil && cerr != nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
@@ -166,51 +246,86 @@ func (h *Hub) Now() time.Time {
 
 // Close kills every green thread still on the hub and waits for them to
 // end; green threads spawned on it later are killed before they start.
-// Close must be called from outside the hub. Closing twice does nothing.
+// Closing twice does nothing more. Called by a green thread of the hub, it
+// kills the others and the caller, and returns without waiting: the caller
+// ends when it returns to the hub.
 func (h *Hub) Close() error {
-	h.mu.Lock()
-	h.closed = true
-	live := h.live.inSpawnOrder()
-	h.mu.Unlock()
-	cancelAll(live)
+	if h.current.Load() != nil && onCoroutine() {
+		// Called by the green thread holding the turn: waiting would
+		// wait for the caller itself.
+		h.kill()
+		return nil
+	}
+	return h.close(context.Background())
+}
+
+// close kills every green thread and waits for them as long as ctx allows.
+func (h *Hub) close(ctx context.Context) error {
+	h.kill()
 	h.mu.Lock()
 	for h.threads > 0 {
-		block(context.Background(), &h.mu, &h.empty)
+		if err := block(context.WithoutCancel(ctx), &h.mu, &h.empty); err != nil {
+			return err
+		}
 		h.mu.Lock()
 	}
 	h.mu.Unlock()
 	return nil
 }
 
+// kill marks the hub closed and cancels its green threads in spawn order.
+func (h *Hub) kill() {
+	h.mu.Lock()
+	h.closed = true
+	live := h.live.inSpawnOrder()
+	h.mu.Unlock()
+	cancelAll(live)
+}
+
 // Blocking runs fn, which may block outside this package (file or network
-// I/O, a cgo call, time.Sleep), with the hub's turn given away, so the hub's
-// other green threads run meanwhile, and returns fn's error once the caller
-// has the turn back. fn runs on the calling goroutine. Outside a hub it
-// just calls fn.
+// I/O, a cgo call, time.Sleep), on a goroutine of its own while the hub's
+// other green threads run, and returns fn's error once fn has returned and
+// the caller has its turn back. Inside fn, the package's calls made with
+// ctx wait as in free mode (they do not take turns). Outside a hub it just
+// calls fn. A kill of the caller cancels ctx, which fn sees; Blocking still
+// waits for fn to return.
 func Blocking(ctx context.Context, fn func(ctx context.Context) error) error {
 	t := threadFrom(ctx)
 	h, ok := schedOf(ctx).(*Hub)
 	if !ok || t == nil {
 		return fn(ctx)
 	}
+	w := &waiter{th: t, sched: h}
 	h.mu.Lock()
 	h.blocking++
-	h.release()
 	h.mu.Unlock()
-	err := fn(ctx)
-	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
-	h.mu.Lock()
-	h.blocking--
-	h.makeReady(w)
-	h.mu.Unlock()
-	<-w.ready
+	t.co.blocking.Store(true)
+	var err error
+	go func() {
+		defer func() {
+			t.co.blocking.Store(false)
+			h.mu.Lock()
+			h.blocking--
+			h.makeReady(w)
+			h.mu.Unlock()
+			h.signal()
+		}()
+		err = callBlocking(ctx, fn)
+	}()
+	h.suspend(t, w)
 	return err
 }
 
-// spawned queues a new green thread for its first turn, in spawn order.
+// callBlocking runs a Blocking function, turning a panic into its error:
+// it runs on a goroutine of its own, where a panic would end the program.
+func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error {
+	_, err := callSafely(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return err
+}
+
+// spawned registers a new green thread, on the spawner's goroutine.
 func (h *Hub) spawned(t *Thread) {
-	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
-	t.spare.Store(w)
+	t.co = &hubCo{}
 	h.mu.Lock()
 	h.threads++
 	h.live.add(t)
@@ -220,19 +335,28 @@ func (h *Hub) spawned(t *Thread) {
 	if h.virtual && linked(t) {
 		h.linked = append(h.linked, t)
 	}
-	h.makeReady(w)
 	h.mu.Unlock()
 }
 
-// enter is called on a new green thread's goroutine before its body: it
-// waits for the turn spawned queued it for.
-func (h *Hub) enter(t *Thread) {
-	w := t.spare.Load()
-	<-w.ready
-	*w = waiter{ready: w.ready} // granted, and out of the hub: now t's spare
+// start queues t for its first turn, in which it runs body on a coroutine
+// of its own; called right after spawned, so turns follow spawn order.
+func (h *Hub) start(t *Thread, body func()) {
+	t.co.body = body
+	w := &waiter{th: t, sched: h}
+	h.mu.Lock()
+	if !h.looping {
+		h.looping = true
+		go h.loop()
+	}
+	h.makeReady(w)
+	h.mu.Unlock()
+	h.signal()
 }
 
-// leave is called when t's body has ended; t holds the turn.
+// holds reports whether t's coroutine is the one running on the hub.
+func (h *Hub) holds(t *Thread) bool { return h.current.Load() == t && !t.co.blocking.Load() }
+
+// leave is called when t's body has ended, in its turn.
 func (h *Hub) leave(t *Thread) {
 	h.mu.Lock()
 	h.threads--
@@ -240,86 +364,151 @@ func (h *Hub) leave(t *Thread) {
 	if h.threads == 0 {
 		h.empty.wakeAll()
 	}
-	h.release()
 	h.mu.Unlock()
 }
 
-// ready is a primitive's wake: w's green thread may run again.
-func (h *Hub) ready(w *waiter) {
-	h.mu.Lock()
-	h.makeReady(w)
-	h.mu.Unlock()
-}
-
-// makeReady queues w for the turn, or gives it the turn if no one holds
-// it; h.mu is held. Waiters already ready, running or done are left alone.
-func (h *Hub) makeReady(w *waiter) {
-	switch w.hs {
-	case hubIdle, hubParked:
+// signal tells the loop, if it waits, that something may have changed.
+func (h *Hub) signal() {
+	select {
+	case h.wake <- struct{}{}:
 	default:
-		return
 	}
-	if !h.held {
-		h.grant(w)
-		return
-	}
-	w.hs = hubRunq
-	h.runq = append(h.runq, w)
 }
 
-// grant gives the turn to w; h.mu is held.
-func (h *Hub) grant(w *waiter) {
-	h.held = true
-	w.hs = hubGranted
-	w.ready <- struct{}{}
-}
-
-// release gives the caller's turn to the next ready green thread. On a
-// virtual clock with no one ready, it first moves the clock to the next
-// timer. h.mu is held (and released while a timer's function runs).
-func (h *Hub) release() {
-	h.held = false
+// loop is the hub: it resumes ready green threads one at a time, fires
+// timers, and waits when there is nothing to do. It ends when the hub has
+// no green thread left.
+func (h *Hub) loop() {
+	var wall *time.Timer
+	defer func() {
+		if wall != nil {
+			wall.Stop()
+		}
+	}()
+	h.mu.Lock()
 	for {
+		w := h.next()
+		if w == nil {
+			if h.threads == 0 && (h.virtual || !h.liveTimers()) {
+				h.looping = false
+				h.mu.Unlock()
+				return
+			}
+			var due <-chan time.Time
+			if !h.virtual && h.timers.Len() > 0 {
+				d := time.Until(h.timers[0].when)
+				if wall == nil {
+					wall = time.NewTimer(d)
+				} else {
+					wall.Reset(d)
+				}
+				due = wall.C
+			}
+			h.idle = true
+			h.mu.Unlock()
+			select {
+			case <-h.wake:
+			case <-due:
+			}
+			if due != nil && !wall.Stop() {
+				select {
+				case <-wall.C:
+				default:
+				}
+			}
+			h.mu.Lock()
+			h.idle = false
+			continue
+		}
+		t := w.th
+		w.hs = hubGranted
+		h.current.Store(t)
+		h.mu.Unlock()
+		co := t.co
+		if co.next == nil {
+			co.next, _ = iter.Pull(co.run)
+		}
+		co.next()
+		h.current.Store(nil)
+		h.mu.Lock()
+	}
+}
+
+// next pops the next ready green thread's waiter, firing the timers that
+// are due first (all of those due at the same time, in order); nil when
+// nothing is ready. h.mu is held (and released while a timer's function
+// runs).
+func (h *Hub) next() *waiter {
+	for {
+		if !h.virtual && h.timers.Len() > 0 && (h.round <= 0 || h.head >= len(h.runq)) {
+			h.round = len(h.runq) - h.head
+			if h.fireDue(time.Now()) {
+				continue
+			}
+		}
 		if h.head < len(h.runq) {
 			w := h.runq[h.head]
 			h.runq[h.head] = nil
 			h.head++
+			h.round--
 			if h.head == len(h.runq) {
 				h.runq, h.head = h.runq[:0], 0
 			}
-			h.grant(w)
-			return
+			return w
 		}
 		if !h.virtual || h.blocking > 0 {
-			return
+			return nil
 		}
 		if !h.advance() {
-			h.loopExit()
-			return
-		}
-		if h.held {
-			return // advance gave the turn away itself
+			if !h.loopExit() {
+				return nil
+			}
 		}
 	}
+}
+
+// fireDue fires every timer due at now, in deadline then creation order,
+// and reports whether it fired any. h.mu is held (released while a timer's
+// function runs).
+func (h *Hub) fireDue(now time.Time) bool {
+	fired := false
+	for h.timers.Len() > 0 && !h.timers[0].when.After(now) {
+		tm := heap.Pop(&h.timers).(*hubTimer)
+		if tm.stopped {
+			continue
+		}
+		tm.fired = true
+		fired = true
+		if tm.w != nil {
+			h.makeReady(tm.w)
+		} else {
+			h.mu.Unlock()
+			tm.f() // a timeout ending a context: in the hub's turn
+			h.mu.Lock()
+		}
+	}
+	return fired
 }
 
 // loopExit is called when a virtual hub has nothing left to run: no green
 // thread ready or inside Blocking, no timer. If the main green thread is
 // parked, its wait ends with ErrLoopExit, as gevent raises LoopExit in the
-// main greenlet. h.mu is held.
-func (h *Hub) loopExit() {
+// main greenlet, and loopExit reports true. h.mu is held.
+func (h *Hub) loopExit() bool {
 	if h.main == nil {
-		return
+		return false
 	}
 	if w := h.main.hubw; w != nil && w.hs == hubParked {
 		w.exit = true
 		h.makeReady(w)
+		return true
 	}
+	return false
 }
 
-// advance moves the virtual clock to the next timer and fires it, after
-// waking the green threads whose context was cancelled. It reports whether
-// anything may have become ready. h.mu is held.
+// advance wakes the green threads whose context was cancelled, or else
+// moves the virtual clock to the next timer and fires every timer due
+// then. It reports whether anything may have become ready. h.mu is held.
 func (h *Hub) advance() bool {
 	if h.cancelLinked() {
 		return true
@@ -335,32 +524,24 @@ func (h *Hub) advance() bool {
 		return true
 	}
 	for h.timers.Len() > 0 {
-		tm := heap.Pop(&h.timers).(*hubTimer)
-		if tm.stopped {
+		if h.timers[0].stopped {
+			heap.Pop(&h.timers)
 			continue
 		}
-		tm.fired = true
-		if tm.when.After(h.now) {
-			h.now = tm.when
+		if when := h.timers[0].when; when.After(h.now) {
+			h.now = when
 		}
-		if tm.w != nil {
-			h.makeReady(tm.w)
-			return true
-		}
-		h.unlocked(tm.f) // a timeout cancelling a context
-		return true
+		return h.fireDue(h.now)
 	}
 	return false
 }
 
 // cancelLinked delivers the cancellation of the linked green threads whose
 // parent context is done: in spawn order, it cancels those the AfterFunc's
-// goroutine has not cancelled yet, then readies those that are parked (the
-// goroutine's own cancel leaves that to here, see cancelled). Delivered and
-// finished ones leave the list. It reports whether anything may have
-// become ready. h.mu is held (and released while cancellations run, with
-// the turn held); it takes no green thread's mutex, since a finishing green
-// thread holds its own while it waits for h.mu.
+// goroutine has not cancelled yet, then readies those that are parked.
+// Delivered and finished ones leave the list. It reports whether anything
+// may have become ready. h.mu is held (and released while cancellations
+// run, in the hub's turn).
 func (h *Hub) cancelLinked() bool {
 	var due, fire []*Thread
 	kept := h.linked[:0]
@@ -382,11 +563,11 @@ func (h *Hub) cancelLinked() bool {
 		return false
 	}
 	if len(due) > 0 {
-		h.unlocked(func() {
-			for _, t := range due {
-				t.cancel(t.parent.Err()) // the AfterFunc's later call does nothing
-			}
-		})
+		h.mu.Unlock()
+		for _, t := range due {
+			t.cancel(t.parent.Err()) // the AfterFunc's later call does nothing
+		}
+		h.mu.Lock()
 	}
 	for _, t := range fire {
 		if w := t.hubw; w != nil && w.hs == hubParked {
@@ -396,15 +577,44 @@ func (h *Hub) cancelLinked() bool {
 	return true
 }
 
-// unlocked runs f without h.mu and with the turn held, so that no green
-// thread runs meanwhile: for code that wakes green threads (cancels their
-// contexts) from inside the hub's scheduling. h.mu is held.
-func (h *Hub) unlocked(f func()) {
-	h.held = true
-	h.mu.Unlock()
-	f()
+// ready is a primitive's wake: w's green thread may run again. It may be
+// called from anywhere.
+func (h *Hub) ready(w *waiter) {
 	h.mu.Lock()
-	h.held = false
+	h.makeReady(w)
+	idle := h.idle
+	h.mu.Unlock()
+	if idle {
+		h.signal()
+	}
+}
+
+// makeReady queues w for the turn; h.mu is held. Waiters already ready,
+// running or done are left alone.
+func (h *Hub) makeReady(w *waiter) {
+	switch w.hs {
+	case hubIdle, hubParked:
+	default:
+		return
+	}
+	w.hs = hubRunq
+	h.runq = append(h.runq, w)
+}
+
+// yieldTurn hands the turn back to the loop; t's coroutine resumes when the
+// loop pops one of t's waiters.
+func yieldTurn(t *Thread) { t.co.yield(struct{}{}) }
+
+// suspend parks t on w until w is made ready, with no context: for
+// Blocking, whose waiter only its goroutine readies.
+func (h *Hub) suspend(t *Thread, w *waiter) {
+	h.mu.Lock()
+	w.hs = hubParked
+	h.mu.Unlock()
+	yieldTurn(t)
+	h.mu.Lock()
+	w.hs = hubDone
+	h.mu.Unlock()
 }
 
 // linked reports whether t follows its parent context through
@@ -440,34 +650,31 @@ func (h *Hub) park(ctx context.Context, w *waiter) error { return h.parkAs(ctx, 
 // (reused, never woken late), hubDone for one a timer may still wake.
 func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	t := w.th
+	var stop func() bool
 	h.mu.Lock()
 	if w.hs == hubIdle {
 		w.hs = hubParked
 	}
 	t.hubw = w
-	own := ctx == context.Context(&t.ctx)
-	if h.virtual && !own && ctx.Done() != nil {
-		w.ctx = ctx
-		if ws, ok := h.timeouts[ctx]; ok {
-			h.timeouts[ctx] = append(ws, w)
-		} else {
+	var to *hubTimeout
+	if ctx != context.Context(&t.ctx) && ctx.Done() != nil {
+		if to = h.timeouts[ctx]; to != nil {
+			w.ctx = ctx
+			to.ws = append(to.ws, w)
+		} else if h.virtual {
+			w.ctx = ctx
 			h.foreign = append(h.foreign, w)
+		} else {
+			stop = context.AfterFunc(ctx, func() { h.ready(w) })
 		}
 	}
 	if ctx.Err() != nil {
 		h.makeReady(w)
 	}
-	h.release()
 	h.mu.Unlock()
-	if h.virtual || ctx.Done() == nil {
-		<-w.ready
-	} else {
-		select {
-		case <-w.ready:
-		case <-ctx.Done():
-			h.ready(w)
-			<-w.ready
-		}
+	yieldTurn(t)
+	if stop != nil {
+		stop()
 	}
 	h.mu.Lock()
 	t.hubw = nil
@@ -475,10 +682,10 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	exit := w.exit
 	w.exit = false
 	if w.ctx != nil {
-		if ws, ok := h.timeouts[w.ctx]; ok {
-			h.timeouts[w.ctx] = slices.DeleteFunc(ws, func(x *waiter) bool { return x == w })
-		} else if i := slices.Index(h.foreign, w); i >= 0 {
-			h.foreign = slices.Delete(h.foreign, i, i+1)
+		if to != nil {
+			to.ws = deleteWaiter(to.ws, w)
+		} else {
+			h.foreign = deleteWaiter(h.foreign, w)
 		}
 		w.ctx = nil
 	}
@@ -489,6 +696,18 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	return ErrLoopExit
 }
 
+// deleteWaiter removes w from ws, keeping the order.
+func deleteWaiter(ws []*waiter, w *waiter) []*waiter {
+	for i, x := range ws {
+		if x == w {
+			copy(ws[i:], ws[i+1:])
+			ws[len(ws)-1] = nil
+			return ws[:len(ws)-1]
+		}
+	}
+	return ws
+}
+
 // cancelled wakes t if it is parked: Kill on a hub.
 //
 // On a virtual hub, a linked green thread cancelled by its parent context
@@ -496,96 +715,135 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 // order; if the hub is idle, cancelled makes it look now.
 func (h *Hub) cancelled(t *Thread) {
 	if h.virtual && !t.killed.Load() && linked(t) {
-		h.mu.Lock()
-		if !h.held {
-			h.release()
-		}
-		h.mu.Unlock()
+		h.signal()
 		return
 	}
 	h.mu.Lock()
 	if w := t.hubw; w != nil && w.hs == hubParked {
 		h.makeReady(w)
 	}
+	idle := h.idle
 	h.mu.Unlock()
+	if idle {
+		h.signal()
+	}
 }
 
 // sleep suspends the calling green thread for d on the hub's clock.
 func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 	t := threadFrom(ctx)
-	if t == nil || t.sched != scheduler(h) {
-		return sleepFree(ctx, d) // not a green thread of this hub
+	if t == nil || t.sched != scheduler(h) || !h.holds(t) {
+		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {
-		w := getWaiter(ctx, nil) // the thread's spare: only this goroutine readies it
+		w := &waiter{th: t, sched: h}
 		h.mu.Lock()
 		w.hs = hubParked
 		h.makeReady(w) // to the back of the queue
-		h.release()
 		h.mu.Unlock()
-		<-w.ready
-		h.mu.Lock()
-		w.hs = hubIdle
-		h.mu.Unlock()
-		putWaiter(w, nil)
+		yieldTurn(t)
 		return ctxError(ctx)
 	}
-	w := &waiter{ready: make(chan struct{}, 1), th: t, sched: h}
-	var stop func() bool
-	if h.virtual {
-		h.mu.Lock()
-		tm := h.addTimer(d, w, nil)
-		h.mu.Unlock()
-		stop = func() bool { return h.stopTimer(tm) }
-	} else {
-		stop = time.AfterFunc(d, func() { h.ready(w) }).Stop
-	}
+	w := &waiter{th: t, sched: h}
+	h.mu.Lock()
+	tm := h.addTimer(d, w, nil)
+	h.mu.Unlock()
 	err := h.parkAs(ctx, w, hubDone) // a timer firing late finds it done
-	stop()
+	h.stopTimer(tm)
 	if err != nil {
 		return ctxError(ctx)
 	}
 	return nil
 }
 
-// watchTimeout registers tctx, a timeout context of the package (see
-// withTimeout) on a virtual hub, and returns what ends it in place of
-// cancel: it cancels tctx and wakes the green threads parked with tctx
-// directly, instead of leaving them to advance's scan, which would cost a
-// pass over every such waiter at every idle step.
-func (h *Hub) watchTimeout(tctx context.Context, cancel context.CancelCauseFunc) (end func(error)) {
+// watchTimeout registers tctx, a timeout context of the package made from
+// ctx (see withTimeout), and returns it as the context to use and what ends
+// it in place of cancel: end cancels tctx and wakes the green threads
+// parked with it, and with the timeouts made inside it, directly and in the
+// order they parked.
+func (h *Hub) watchTimeout(ctx, tctx context.Context, cancel context.CancelCauseFunc) (context.Context, func(error)) {
+	to := &hubTimeout{}
+	tctx = context.WithValue(tctx, hubTimeoutKey{}, to)
 	h.mu.Lock()
 	if h.timeouts == nil {
-		h.timeouts = make(map[context.Context][]*waiter)
+		h.timeouts = make(map[context.Context]*hubTimeout)
 	}
-	h.timeouts[tctx] = nil
+	// Nested in the innermost live package timeout ctx is made inside.
+	if p, ok := ctx.Value(hubTimeoutKey{}).(*hubTimeout); ok && p.live {
+		to.parent = p
+		p.inner = append(p.inner, to)
+	}
+	to.live = true
+	h.timeouts[tctx] = to
 	h.mu.Unlock()
-	return func(err error) {
+	return tctx, func(err error) {
 		cancel(err)
 		h.mu.Lock()
-		ws := h.timeouts[tctx]
-		delete(h.timeouts, tctx)
-		for _, w := range ws {
-			if w.hs == hubParked {
-				h.makeReady(w)
+		if to.live {
+			to.live = false
+			delete(h.timeouts, tctx)
+			if p := to.parent; p != nil {
+				p.inner = deleteTimeout(p.inner, to)
 			}
+			h.wakeTimeout(to)
 		}
+		idle := h.idle
 		h.mu.Unlock()
+		if idle {
+			h.signal()
+		}
 	}
 }
 
-// afterFunc calls f after d on the hub's clock.
+// wakeTimeout readies the green threads parked with to, then those parked
+// with the timeouts nested in it, whose contexts ended with to's. h.mu is
+// held.
+func (h *Hub) wakeTimeout(to *hubTimeout) {
+	for _, w := range to.ws {
+		if w.hs == hubParked {
+			h.makeReady(w)
+		}
+	}
+	for _, in := range to.inner {
+		h.wakeTimeout(in)
+	}
+}
+
+// deleteTimeout removes to from tos, keeping the order.
+func deleteTimeout(tos []*hubTimeout, to *hubTimeout) []*hubTimeout {
+	for i, x := range tos {
+		if x == to {
+			copy(tos[i:], tos[i+1:])
+			tos[len(tos)-1] = nil
+			return tos[:len(tos)-1]
+		}
+	}
+	return tos
+}
+
+// hubTimeoutKey finds, from a context, the innermost timeout of the package
+// it was made inside (see watchTimeout).
+type hubTimeoutKey struct{}
+
+// afterFunc calls f after d on the hub's clock, in the hub's turn. On the
+// wall clock with no green thread on the hub (an outside caller's Timeout
+// with the hub's context), there is no loop to fire it: a plain timer does.
 func (h *Hub) afterFunc(d time.Duration, f func()) (stop func() bool) {
-	if !h.virtual {
+	h.mu.Lock()
+	if !h.virtual && !h.looping {
+		h.mu.Unlock()
 		return time.AfterFunc(d, f).Stop
 	}
-	h.mu.Lock()
 	tm := h.addTimer(d, nil, f)
+	idle := h.idle
 	h.mu.Unlock()
+	if idle {
+		h.signal()
+	}
 	return func() bool { return h.stopTimer(tm) }
 }
 
-// hubTimer is a timer of the virtual clock: it readies w, or calls f.
+// hubTimer is a timer of the hub: it readies w, or calls f.
 type hubTimer struct {
 	when    time.Time
 	seq     uint64
@@ -595,24 +853,44 @@ type hubTimer struct {
 	stopped bool
 }
 
+// addTimer arms a timer d from now on the hub's clock; h.mu is held.
 func (h *Hub) addTimer(d time.Duration, w *waiter, f func()) *hubTimer {
 	h.seq++
-	tm := &hubTimer{when: h.now.Add(d), seq: h.seq, w: w, f: f}
+	now := h.now
+	if !h.virtual {
+		now = time.Now()
+	}
+	tm := &hubTimer{when: now.Add(d), seq: h.seq, w: w, f: f}
 	heap.Push(&h.timers, tm)
 	return tm
 }
 
+// stopTimer stops tm and reports whether it prevented it from firing.
 func (h *Hub) stopTimer(tm *hubTimer) bool {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if tm.fired || tm.stopped {
+		h.mu.Unlock()
 		return false
 	}
 	tm.stopped = true
+	idle := h.idle
+	h.mu.Unlock()
+	if idle {
+		h.signal() // the loop may be waiting for it alone
+	}
 	return true
 }
 
-// timerHeap orders virtual timers by deadline, then by creation.
+// liveTimers drops the stopped timers at the top of the heap and reports
+// whether a timer is left; h.mu is held.
+func (h *Hub) liveTimers() bool {
+	for h.timers.Len() > 0 && h.timers[0].stopped {
+		heap.Pop(&h.timers)
+	}
+	return h.timers.Len() > 0
+}
+
+// timerHeap orders timers by deadline, then by creation.
 type timerHeap []*hubTimer
 
 func (q timerHeap) Len() int { return len(q) }

@@ -314,7 +314,7 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 			}
 			p.releaseTask(t)
 		})
-		p.spawn(func() { g.run(0) })
+		g.launch(0)
 		return
 	}
 	p.spawn(func() {
@@ -598,7 +598,7 @@ func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 			p.releaseTask(t)
 		}
 	})
-	go g.run(0)
+	g.launch(0)
 }
 
 // awaitClaim parks the caller until c got a slot, or ctx ends (it then

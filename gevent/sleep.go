@@ -44,8 +44,14 @@ func sleepFree(ctx context.Context, d time.Duration) error {
 }
 
 // schedOf returns the scheduler of the green thread or hub ctx belongs to.
+//
+// A green thread of a hub that does not hold the turn (inside Blocking)
+// has none: its calls wait as in free mode.
 func schedOf(ctx context.Context) scheduler {
 	if t := threadFrom(ctx); t != nil {
+		if t.sched != nil && !t.sched.holds(t) {
+			return nil
+		}
 		return t.sched
 	}
 	return schedulerFrom(ctx)

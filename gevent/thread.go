@@ -46,6 +46,7 @@ type Thread struct {
 	onEnd    *[]func() // Link callbacks, in link order (made on the first)
 	err      error     // the body's error, once finished
 	hubw     *waiter   // on a Hub: the waiter t is parked with (hub's mutex)
+	co       *hubCo    // on a Hub: t's coroutine
 	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
 	// is first the waiter t starts with.
 	spare atomic.Pointer[waiter]

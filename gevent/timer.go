@@ -19,10 +19,11 @@ func afterFunc(ctx context.Context, d time.Duration, f func()) (stop func() bool
 // returned context is cancelled with cause once d has passed. Every timeout
 // of the package goes through it, so timeouts follow a Hub's clock.
 func withTimeout(ctx context.Context, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+	var tctx context.Context
 	tctx, cancel := context.WithCancelCause(ctx)
 	end := cancel
-	if h, ok := schedOf(ctx).(*Hub); ok && h.virtual {
-		end = h.watchTimeout(tctx, cancel)
+	if h, ok := schedOf(ctx).(*Hub); ok {
+		tctx, end = h.watchTimeout(ctx, tctx, cancel)
 	}
 	stop := afterFunc(ctx, d, func() { end(cause) })
 	return tctx, func() {

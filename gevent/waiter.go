@@ -20,25 +20,29 @@ import (
 // only place the primitives know about hubs.
 
 // scheduler is what a Hub gives the primitives. Free mode has none (nil).
-// All methods are called from goroutines of green threads of that scheduler,
-// except ready, which may be called from anywhere.
 type scheduler interface {
-	// spawned is called when t is created, on the spawner's goroutine: t
-	// takes its place in the FIFO of ready green threads then, so turns
-	// follow the order of spawns whatever order the goroutines start in.
+	// spawned registers t when it is created, on the spawner's goroutine.
 	spawned(t *Thread)
-	// enter is called on a new green thread's goroutine before its body
-	// runs; it returns once the thread holds the turn.
-	enter(t *Thread)
-	// leave is called when the body has ended; it hands the turn on.
+	// start queues t for its first turn, in which it runs body; called
+	// right after spawned (or once a pool lets t run), so turns follow
+	// the order of spawns.
+	start(t *Thread, body func())
+	// leave is called when the body has ended, in t's turn.
 	leave(t *Thread)
+	// holds reports whether t holds the turn: its code is what runs on
+	// the hub. Only then do the package's calls made with t's context
+	// take turns; otherwise (inside Blocking, or t's context used by
+	// another goroutine while t is parked) they wait as in free mode.
+	holds(t *Thread) bool
 	// park blocks the calling green thread on w: it gives the turn away,
-	// waits until w is made ready (or ctx is done) and the turn is back.
-	// It returns nil when woken by ready, and otherwise ctx's error, or
-	// ErrLoopExit when a virtual hub had nothing left to run; like
-	// waiter.wait, the caller must then settle a race with a concurrent wake.
+	// and returns once w was made ready (or ctx is done) and the turn is
+	// back. It returns nil when woken by ready, and otherwise ctx's
+	// error, or ErrLoopExit when a virtual hub had nothing left to run;
+	// like waiter.wait, the caller must then settle a race with a
+	// concurrent wake.
 	park(ctx context.Context, w *waiter) error
-	// ready marks w's green thread runnable, in FIFO order.
+	// ready marks w's green thread runnable, in FIFO order. It may be
+	// called from anywhere.
 	ready(w *waiter)
 	// sleep suspends the calling green thread for d on the hub's clock;
 	// d <= 0 yields the turn to every thread already ready.
@@ -46,9 +50,9 @@ type scheduler interface {
 	// cancelled is called when t's context is cancelled (Kill), so that a
 	// hub wakes t if it is parked, at once and in a deterministic order.
 	cancelled(t *Thread)
-	// afterFunc calls f on its own goroutine once d has passed on the hub's
-	// clock, unless stop is called first; stop reports whether it prevented
-	// the call, like time.Timer.Stop.
+	// afterFunc calls f once d has passed on the hub's clock, in the
+	// hub's turn, unless stop is called first; stop reports whether it
+	// prevented the call, like time.Timer.Stop.
 	afterFunc(d time.Duration, f func()) (stop func() bool)
 }
 
@@ -88,6 +92,9 @@ type waiter struct {
 // check.
 func getWaiter(ctx context.Context, q *waitq) *waiter {
 	t := threadFrom(ctx)
+	if t != nil && t.sched != nil && !t.sched.holds(t) {
+		t = nil // a hub's green thread out of its turn: waits as a plain goroutine
+	}
 	var w *waiter
 	if t != nil {
 		w = t.spare.Swap(nil)
