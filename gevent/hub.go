@@ -107,10 +107,11 @@ type Hub struct {
 	// first, so that virtual time and LoopExit do not race that goroutine.
 	linked  []*Thread
 	closed  bool
-	empty   waitq   // Close waiting for threads == 0
-	main    *Thread // Run's green thread: where a virtual loop exit is reported
-	looping bool    // the loop goroutine runs
-	idle    bool    // the loop waits on wake
+	empty   waitq        // Close waiting for threads == 0
+	main    *Thread      // Run's green thread: where a virtual loop exit is reported
+	looping bool         // the loop goroutine runs
+	workers []*hubWorker // idle coroutines (the loop's own)
+	idle    bool         // the loop waits on wake
 	wake    chan struct{}
 	current atomic.Pointer[Thread] // the green thread whose coroutine runs
 }
@@ -124,23 +125,43 @@ type hubTimeout struct {
 	live   bool // not ended yet
 }
 
-// hubCo is a hub green thread's coroutine.
+// hubCo is what a hub green thread has of the hub: its body and the
+// coroutine that runs it.
 type hubCo struct {
 	body     func()
-	next     func() (struct{}, bool)
-	yield    func(struct{}) bool
+	wk       *hubWorker  // from the first turn on
 	blocking atomic.Bool // inside Blocking: the package's calls wait as in free mode
 }
 
-// run is the coroutine's function: the green thread's body.
-func (co *hubCo) run(yield func(struct{}) bool) {
-	co.yield = yield
-	co.body()
+// hubWorker is a runtime coroutine that runs hub green threads' bodies, one
+// after another: a hub keeps the idle ones, as a pool keeps its workers, so
+// that a spawn does not pay for a new coroutine.
+type hubWorker struct {
+	co    *hubCo // the green thread it runs; nil when idle
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
 }
 
-// coroutineEntry is where hubCo.run's code starts: a stack holding it is a
-// hub green thread's coroutine.
-var coroutineEntry = reflect.ValueOf((*hubCo).run).Pointer()
+// maxIdleWorkers bounds the idle coroutines a hub keeps.
+const maxIdleWorkers = 256
+
+// run is the coroutine's function: it runs the body of the green thread it
+// is given, then goes back to the loop idle, until stopped.
+func (wk *hubWorker) run(yield func(struct{}) bool) {
+	wk.yield = yield
+	for {
+		wk.co.body()
+		wk.co = nil
+		if !yield(struct{}{}) {
+			return
+		}
+	}
+}
+
+// coroutineEntry is where hubWorker.run's code starts: a stack holding it
+// is a hub green thread's coroutine.
+var coroutineEntry = reflect.ValueOf((*hubWorker).run).Pointer()
 
 // onCoroutine reports whether the caller runs on a hub green thread's
 // coroutine. It walks the caller's stack: for the rare calls (Close) that
@@ -391,7 +412,12 @@ func (h *Hub) loop() {
 		if w == nil {
 			if h.threads == 0 && (h.virtual || !h.liveTimers()) {
 				h.looping = false
+				idle := h.workers
+				h.workers = nil
 				h.mu.Unlock()
+				for _, wk := range idle {
+					wk.stop()
+				}
 				return
 			}
 			var due <-chan time.Time
@@ -425,11 +451,28 @@ func (h *Hub) loop() {
 		h.current.Store(t)
 		h.mu.Unlock()
 		co := t.co
-		if co.next == nil {
-			co.next, _ = iter.Pull(co.run)
+		wk := co.wk
+		if wk == nil {
+			if n := len(h.workers); n > 0 {
+				wk = h.workers[n-1]
+				h.workers[n-1] = nil
+				h.workers = h.workers[:n-1]
+			} else {
+				wk = &hubWorker{}
+				wk.next, wk.stop = iter.Pull(wk.run)
+			}
+			wk.co, co.wk = co, wk
 		}
-		co.next()
+		wk.next()
 		h.current.Store(nil)
+		if wk.co == nil { // the body ended: the coroutine is free
+			co.wk = nil
+			if len(h.workers) < maxIdleWorkers {
+				h.workers = append(h.workers, wk)
+			} else {
+				wk.stop()
+			}
+		}
 		h.mu.Lock()
 	}
 }
@@ -598,12 +641,19 @@ func (h *Hub) makeReady(w *waiter) {
 		return
 	}
 	w.hs = hubRunq
+	if h.head > 0 && h.head*2 >= len(h.runq) {
+		// Slide the live part down rather than grow: a queue that is
+		// never empty (green threads taking turns) would grow forever.
+		n := copy(h.runq, h.runq[h.head:])
+		clear(h.runq[n:])
+		h.runq, h.head = h.runq[:n], 0
+	}
 	h.runq = append(h.runq, w)
 }
 
 // yieldTurn hands the turn back to the loop; t's coroutine resumes when the
 // loop pops one of t's waiters.
-func yieldTurn(t *Thread) { t.co.yield(struct{}{}) }
+func yieldTurn(t *Thread) { t.co.wk.yield(struct{}{}) }
 
 // suspend parks t on w until w is made ready, with no context: for
 // Blocking, whose waiter only its goroutine readies.
@@ -736,12 +786,13 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {
-		w := &waiter{th: t, sched: h}
+		w := getWaiter(ctx, nil) // t's spare: only the loop readies it
 		h.mu.Lock()
 		w.hs = hubParked
 		h.makeReady(w) // to the back of the queue
 		h.mu.Unlock()
 		yieldTurn(t)
+		putWaiter(w, nil)
 		return ctxError(ctx)
 	}
 	w := &waiter{th: t, sched: h}

@@ -353,8 +353,8 @@ func (c *threadCtx) Done() <-chan struct{} {
 
 func (c *threadCtx) Err() error {
 	t := c.t
-	if t.done.Load() == nil {
-		return nil
+	if d := t.done.Load(); d == nil || !isClosed(*d) {
+		return nil // cancel closes Done after recording the error
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
