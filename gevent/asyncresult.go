@@ -45,7 +45,7 @@ func (r *AsyncResult[T]) settle(v T, err error) error {
 	}
 	r.value, r.err = v, err
 	r.ready.Store(true)
-	r.waiters.wakeAll()
+	r.waiters.notifyAll()
 	return nil
 }
 

@@ -23,7 +23,7 @@ type Event struct {
 func (e *Event) Set() {
 	e.mu.Lock()
 	e.set.Store(true)
-	e.waiters.wakeAll()
+	e.waiters.notifyAll()
 	e.mu.Unlock()
 }
 

@@ -285,7 +285,7 @@ func (h *Hub) close(ctx context.Context) error {
 	h.kill()
 	h.mu.Lock()
 	for h.threads > 0 {
-		if err := block(context.WithoutCancel(ctx), &h.mu, &h.empty); err != nil {
+		if err := block(ctx, &h.mu, &h.empty); err != nil {
 			return err
 		}
 		h.mu.Lock()

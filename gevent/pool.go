@@ -85,7 +85,11 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 type Pool struct {
 	size int // 0: unbounded
 	cfg  poolConfig
-	ants *ants.Pool // nil when unbounded: tasks run on goroutines of their own
+	// ants runs free-mode tasks; made by the first (see workers), never
+	// for an unbounded pool nor for one used only on a Hub, whose tasks
+	// are the hub's coroutines. nil: tasks run on goroutines of their own.
+	ants     *ants.Pool
+	antsOnce sync.Once
 
 	mu       sync.Mutex
 	running  int       // slots taken
@@ -107,22 +111,30 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 	for _, o := range opts {
 		o(&p.cfg)
 	}
-	aopts := []ants.Option{
-		ants.WithPreAlloc(p.cfg.preAlloc),
-		// Admission is ours: ants must never block or refuse. A finished
-		// task's worker may not be back in ants' queue yet when its slot is
-		// reused, so ants has room for a second worker per slot.
-		ants.WithNonblocking(true),
-	}
-	if p.cfg.expiry > 0 {
-		aopts = append(aopts, ants.WithExpiryDuration(p.cfg.expiry))
-	}
-	ap, err := ants.NewPool(2*size, aopts...)
-	if err != nil {
-		return nil, fmt.Errorf("gevent: pool: %w", err)
-	}
-	p.ants = ap
 	return p, nil
+}
+
+// workers returns the ants pool free-mode tasks run on, made on first use
+// (nil for an unbounded pool, or if ants refused the options).
+func (p *Pool) workers() *ants.Pool {
+	p.antsOnce.Do(func() {
+		if p.size == 0 {
+			return
+		}
+		aopts := []ants.Option{
+			ants.WithPreAlloc(p.cfg.preAlloc),
+			// Admission is ours: ants must never block or refuse. A
+			// finished task's worker may not be back in ants' queue yet
+			// when its slot is reused, so ants has room for a second
+			// worker per slot.
+			ants.WithNonblocking(true),
+		}
+		if p.cfg.expiry > 0 {
+			aopts = append(aopts, ants.WithExpiryDuration(p.cfg.expiry))
+		}
+		p.ants, _ = ants.NewPool(2*p.size, aopts...) // valid options: cannot fail
+	})
+	return p.ants
 }
 
 // Size returns the most tasks the pool runs at once, or 0 for an unbounded
@@ -285,11 +297,12 @@ func (p *Pool) drain(c *claim) {
 
 // spawn runs task on a worker goroutine.
 func (p *Pool) spawn(task func()) {
-	if p.ants == nil {
+	w := p.workers()
+	if w == nil {
 		go task()
 		return
 	}
-	if err := p.ants.Submit(task); err != nil {
+	if err := w.Submit(task); err != nil {
 		go task() // cannot happen with room for two workers a slot; never lose a task
 	}
 }
@@ -655,8 +668,10 @@ func (p *Pool) Join(ctx context.Context) error {
 		}
 		p.mu.Lock()
 	}
-	release := p.closed && !p.released && p.ants != nil
-	if release {
+	release := false
+	if p.closed && !p.released {
+		p.antsOnce.Do(func() {}) // no ants pool is made from now on
+		release = p.ants != nil
 		p.released = true
 	}
 	p.mu.Unlock()

@@ -35,6 +35,13 @@ func RefuseWhenFull() ServeOption { return func(c *serveConfig) { c.refuse = tru
 // contexts and closes their connections, waits for them, and returns nil.
 // It returns the listener's error if accepting fails for another reason,
 // after the same shutdown. Serve does not close p.
+//
+// On a Hub, Serve accepts inside Blocking, so the hub's other green threads
+// (the handlers among them) run while it waits for a connection, and the
+// grace period runs on the hub's clock. Handlers are green threads of the
+// hub: plain Go I/O on the connection holds the turn, so wrap it in
+// Blocking (a handler serving HTTP with net/http should run it inside
+// Blocking too).
 func Serve(ctx context.Context, ln net.Listener, p *Pool, handle func(ctx context.Context, conn net.Conn) error, opts ...ServeOption) error {
 	cfg := serveConfig{grace: 5 * time.Second}
 	for _, o := range opts {
@@ -43,9 +50,18 @@ func Serve(ctx context.Context, ln net.Listener, p *Pool, handle func(ctx contex
 	var handlers Group
 	stopClose := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stopClose()
+	accept := ln.Accept
+	if schedOf(ctx) != nil {
+		// On a Hub, Accept blocks outside the package: it must not hold
+		// the turn, or the handlers would never run.
+		accept = func() (conn net.Conn, err error) {
+			Blocking(ctx, func(context.Context) error { conn, err = ln.Accept(); return nil })
+			return conn, err
+		}
+	}
 	var acceptErr error
 	for {
-		conn, err := ln.Accept()
+		conn, err := accept()
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
 				acceptErr = err
@@ -79,7 +95,7 @@ func Serve(ctx context.Context, ln net.Listener, p *Pool, handle func(ctx contex
 		handlers.Add(g)
 	}
 	ln.Close()
-	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.grace)
+	gctx, cancel := withTimeout(context.WithoutCancel(ctx), cfg.grace, context.DeadlineExceeded) // on the hub's clock
 	defer cancel()
 	if err := handlers.Join(gctx); err != nil {
 		handlers.Kill(context.WithoutCancel(ctx))

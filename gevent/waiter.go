@@ -204,18 +204,44 @@ func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
 }
 
 // waitFlag blocks until flag is true or ctx is done, and returns nil or
-// ctx's error. Whoever sets flag must do so under mu and then wake q: the
-// wait of Event and AsyncResult.
+// ctx's error. Whoever sets flag must do so under mu and then wake q with
+// notifyAll: the wait of Event and AsyncResult.
+//
+// On a Hub, a wait that finds the flag set while green threads woken by the
+// set have not run yet gives them the turn first, as gevent's does: they
+// were waiting before it.
 func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) error {
 	if flag.Load() {
-		return nil
+		return afterNotified(ctx, q)
 	}
 	mu.Lock()
 	if flag.Load() {
 		mu.Unlock()
-		return nil
+		return afterNotified(ctx, q)
 	}
-	return block(ctx, mu, q)
+	err := block(ctx, mu, q)
+	if err == nil {
+		q.notifying.Add(-1)
+	}
+	return err
+}
+
+// afterNotified lets the green threads that notifyAll woke in q run first,
+// on a Hub; it returns nil.
+func afterNotified(ctx context.Context, q *waitq) error {
+	if q.notifying.Load() > 0 {
+		if s := schedOf(ctx); s != nil {
+			s.sleep(ctx, 0)
+		}
+	}
+	return nil
+}
+
+// notifyAll wakes every waiter of q, oldest first, counting them as being
+// notified until they have returned from waitFlag.
+func (q *waitq) notifyAll() {
+	q.notifying.Add(int32(q.n))
+	q.wakeAll()
 }
 
 // blockOr is block that also calls gaveUp, under mu, when the caller leaves
@@ -249,6 +275,7 @@ type waitq struct {
 	head, tail *waiter
 	n          int
 	spare      atomic.Pointer[waiter] // for the plain goroutines that wait here (see getWaiter)
+	notifying  atomic.Int32           // woken by notifyAll and not yet out of waitFlag
 }
 
 // push appends w.
