@@ -523,6 +523,7 @@ func (h *Hub) fireDue(now time.Time) bool {
 		tm.fired = true
 		fired = true
 		if tm.w != nil {
+			tm.w.woken = true
 			h.makeReady(tm.w)
 		} else {
 			h.mu.Unlock()
@@ -624,6 +625,7 @@ func (h *Hub) cancelLinked() bool {
 // called from anywhere.
 func (h *Hub) ready(w *waiter) {
 	h.mu.Lock()
+	w.woken = true
 	h.makeReady(w)
 	idle := h.idle
 	h.mu.Unlock()
@@ -722,15 +724,24 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		h.makeReady(w)
 	}
 	h.mu.Unlock()
-	yieldTurn(t)
+	for {
+		yieldTurn(t)
+		h.mu.Lock()
+		if w.woken || w.exit || ctx.Err() != nil {
+			break
+		}
+		// Made ready by a kill of t while it waits with a context the
+		// kill does not end (context.WithoutCancel): not a wake.
+		w.hs = hubParked
+		h.mu.Unlock()
+	}
 	if stop != nil {
 		stop()
 	}
-	h.mu.Lock()
 	t.hubw = nil
 	w.hs = final
 	exit := w.exit
-	w.exit = false
+	w.exit, w.woken = false, false
 	if w.ctx != nil {
 		if to != nil {
 			to.ws = deleteWaiter(to.ws, w)

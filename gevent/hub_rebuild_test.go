@@ -428,3 +428,32 @@ func TestHubMixedProgramDeterministic(t *testing.T) {
 	})
 	assert.Equal(t, "total 3, sleeper killed true", trace[len(trace)-1])
 }
+
+// A kill of a green thread that waits with a context the kill does not end
+// (context.WithoutCancel) is no wake: the wait goes on until its primitive
+// wakes it, and the primitive's queue stays whole.
+func TestHubKillDoesNotWakeAnUncancellableWait(t *testing.T) {
+	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
+		var q Queue[int]
+		g := Spawn(ctx, func(ctx context.Context) (int, error) {
+			v, err := q.Get(context.WithoutCancel(ctx))
+			*trace = append(*trace, fmt.Sprint("got ", v, " ", err, " ctx ", ctx.Err() != nil))
+			return v, err
+		})
+		if err := Sleep(ctx, 0); err != nil {
+			return err
+		}
+		g.Cancel()
+		if err := Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+		*trace = append(*trace, fmt.Sprint("still waiting ", !g.Ready()))
+		if err := q.Put(ctx, 7); err != nil {
+			return err
+		}
+		_, err := g.Get(ctx)
+		*trace = append(*trace, fmt.Sprint("len ", q.Len()))
+		return err
+	})
+	assert.Equal(t, []string{"still waiting true", "got 7 <nil> ctx true", "len 0"}, trace)
+}

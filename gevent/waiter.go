@@ -68,6 +68,7 @@ type waiter struct {
 	hs    hubState        // on a Hub: where the waiter is in the turn protocol (hub's mutex)
 	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
 	exit  bool            // on a Hub: made ready by a loop exit, not a wake (hub's mutex)
+	woken bool            // on a Hub: made ready by a wake or its timer (hub's mutex)
 	token bool            // free mode: a wait ended without taking a wake's token, which may be in ready
 	// bubbled marks a plain goroutine's waiter made inside a
 	// testing/synctest bubble: it is never cached (see getWaiter).
