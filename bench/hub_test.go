@@ -2,15 +2,45 @@ package bench
 
 import (
 	"context"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/geventgo/geventgo/gevent"
+	"github.com/geventgo/geventgo/greenlet"
 )
 
 // BenchmarkHubSwitch measures one switch between two green threads of a
 // Hub that take turns with Sleep(0): each Sleep(0) hands the turn to the
-// other. CPython: two greenlets alternating with gevent.sleep(0).
+// other. greenlet is the same ping-pong between two greenlets of package
+// greenlet (one runtime coroutine switch each), the floor a hub switch
+// builds on. CPython: two greenlets alternating with gevent.sleep(0).
 func BenchmarkHubSwitch(b *testing.B) {
+	b.Run("greenlet", func(b *testing.B) {
+		b.ReportAllocs()
+		err := greenlet.Run(func(main *greenlet.Greenlet[int]) error {
+			n := b.N
+			var ping, pong *greenlet.Greenlet[int]
+			turn := func(other **greenlet.Greenlet[int]) func(*greenlet.Greenlet[int], int) (int, error) {
+				return func(self *greenlet.Greenlet[int], v int) (int, error) {
+					var err error
+					for v < n && err == nil {
+						v, err = self.Switch(*other, v+1)
+					}
+					return v, err
+				}
+			}
+			ping, pong = greenlet.New(main, turn(&pong)), greenlet.New(main, turn(&ping))
+			b.ResetTimer()
+			_, err := main.Switch(ping, 0)
+			b.StopTimer()
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
 	b.Run("geventgo", func(b *testing.B) {
 		b.ReportAllocs()
 		err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
@@ -59,4 +89,54 @@ func BenchmarkHubSpawnJoinAll(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+	b.Run("waitgroup", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		results := make([]int, batch)
+		for i := 0; i < b.N; i += batch {
+			var wg sync.WaitGroup
+			for j := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[j], _ = body(ctx)
+				}()
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// BenchmarkIdleHubGreenlet is BenchmarkIdleGreenlet on a Hub: 100,000 hub
+// green threads spawned that block in Event.Wait, then all killed. It
+// reports the memory each holds while idle (B/greenlet: its coroutine's
+// stack and its objects) and the time to start and kill them all
+// (ms/100k).
+func BenchmarkIdleHubGreenlet(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		var used uint64
+		start := time.Now()
+		err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
+			var stop gevent.Event
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			gs := make([]*gevent.Greenlet[struct{}], n)
+			for i := range gs {
+				gs[i] = gevent.Go(ctx, stop.Wait)
+			}
+			if err := gevent.Sleep(ctx, 0); err != nil { // every one runs and parks
+				return err
+			}
+			runtime.ReadMemStats(&after)
+			used = (after.HeapAlloc + after.StackInuse) - (before.HeapAlloc + before.StackInuse)
+			return gevent.KillAll(ctx, gs)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(used)/n, "B/greenlet")
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/100k")
+	}
 }
