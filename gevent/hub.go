@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Hub gives green threads gevent's scheduling: exactly one green thread of
@@ -113,7 +114,15 @@ type Hub struct {
 	workers []*hubWorker // idle coroutines (the loop's own)
 	idle    bool         // the loop waits on wake
 	wake    chan struct{}
-	current atomic.Pointer[Thread] // the green thread whose coroutine runs
+	// current is the green thread whose coroutine runs (0 between turns),
+	// as a bare address: storing it takes no GC write barrier, and the
+	// thread is kept alive by live.
+	current atomic.Uintptr
+	// requeue is the turn waiter of a green thread that yielded with
+	// Sleep(ctx, 0): the loop queues it once the coroutine has yielded.
+	// Only the running coroutine and the loop touch it, one after the
+	// other (the coroutine switch orders them).
+	requeue *waiter
 }
 
 // hubTimeout is a timeout context of the package on a hub: the green
@@ -128,6 +137,7 @@ type hubTimeout struct {
 // hubCo is what a hub green thread has of the hub: its body and the
 // coroutine that runs it.
 type hubCo struct {
+	turn     waiter // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
 	body     func()
 	wk       *hubWorker  // from the first turn on
 	blocking atomic.Bool // inside Blocking: the package's calls wait as in free mode
@@ -271,7 +281,7 @@ func (h *Hub) Now() time.Time {
 // kills the others and the caller, and returns without waiting: the caller
 // ends when it returns to the hub.
 func (h *Hub) Close() error {
-	if h.current.Load() != nil && onCoroutine() {
+	if h.current.Load() != 0 && onCoroutine() {
 		// Called by the green thread holding the turn: waiting would
 		// wait for the caller itself.
 		h.kill()
@@ -375,7 +385,9 @@ func (h *Hub) start(t *Thread, body func()) {
 }
 
 // holds reports whether t's coroutine is the one running on the hub.
-func (h *Hub) holds(t *Thread) bool { return h.current.Load() == t && !t.co.blocking.Load() }
+func (h *Hub) holds(t *Thread) bool {
+	return h.current.Load() == uintptr(unsafe.Pointer(t)) && !t.co.blocking.Load()
+}
 
 // leave is called when t's body has ended, in its turn.
 func (h *Hub) leave(t *Thread) {
@@ -448,7 +460,7 @@ func (h *Hub) loop() {
 		}
 		t := w.th
 		w.hs = hubGranted
-		h.current.Store(t)
+		h.current.Store(uintptr(unsafe.Pointer(t)))
 		h.mu.Unlock()
 		co := t.co
 		wk := co.wk
@@ -464,7 +476,8 @@ func (h *Hub) loop() {
 			wk.co, co.wk = co, wk
 		}
 		wk.next()
-		h.current.Store(nil)
+		h.current.Store(0)
+		requeue := h.requeue
 		if wk.co == nil { // the body ended: the coroutine is free
 			co.wk = nil
 			if len(h.workers) < maxIdleWorkers {
@@ -474,6 +487,10 @@ func (h *Hub) loop() {
 			}
 		}
 		h.mu.Lock()
+		if requeue != nil {
+			h.requeue = nil
+			h.makeReady(requeue)
+		}
 	}
 }
 
@@ -797,13 +814,13 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {
-		w := getWaiter(ctx, nil) // t's spare: only the loop readies it
-		h.mu.Lock()
-		w.hs = hubParked
-		h.makeReady(w) // to the back of the queue
-		h.mu.Unlock()
+		// To the back of the queue: the loop queues t's turn waiter
+		// once t has yielded (see loop), which saves taking the lock
+		// here.
+		w := &t.co.turn
+		w.th, w.sched, w.hs = t, h, hubParked
+		h.requeue = w
 		yieldTurn(t)
-		putWaiter(w, nil)
 		return ctxError(ctx)
 	}
 	w := &waiter{th: t, sched: h}
