@@ -309,6 +309,12 @@ func (l *watchList) remove(w *watch) bool {
 // its index, in registration order. Called by the waitable, under its
 // mutex, when it becomes ready.
 func (l *watchList) fire() {
+	if l.head != nil { // inlined: free when nothing watches
+		l.fireAll()
+	}
+}
+
+func (l *watchList) fireAll() {
 	for w := l.head; w != nil; w = l.head {
 		l.remove(w)
 		if w.set == nil {
