@@ -98,15 +98,17 @@ func ExampleAsCompleted() {
 			}
 			fs = append(fs, f)
 		}
-		tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		for f, err := range gevent.AsCompleted(tctx, fs) {
-			if err != nil {
-				return err // matches gevent.ErrTimeout after 10s
+		// timeout=10 on the hub's clock (context.WithTimeout would use
+		// the wall clock).
+		return gevent.Timeout{After: 10 * time.Second}.Run(ctx, func(ctx context.Context) error {
+			for f, err := range gevent.AsCompleted(ctx, fs) {
+				if err != nil {
+					return err // matches gevent.ErrTimeout after 10s
+				}
+				fmt.Println(f.Get(ctx))
 			}
-			fmt.Println(f.Get(ctx))
-		}
-		return nil
+			return nil
+		})
 	}, gevent.WithVirtualClock(time.Time{}))
 	// Output:
 	// 1 <nil>

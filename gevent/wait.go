@@ -154,6 +154,9 @@ func IWait[W Waitable](ctx context.Context, objects []W, opts ...JoinOption) ite
 // completed: ctx's error, which also matches ErrTimeout when it is ctx's
 // deadline (as_completed raises TimeoutError), and ErrGreenletExit when the
 // waiting green thread is killed. Breaking out of the range stops the wait.
+// as_completed's timeout is ctx's deadline: context.WithTimeout, or, on a
+// Hub's clock, a Timeout scope (Timeout{After: d}.Run), whose expiry also
+// matches ErrTimeout.
 //
 // A future given twice is yielded twice (as_completed yields it once: it
 // makes a set of fs). Cost and rules: as IWait's.

@@ -603,3 +603,26 @@ func TestWaitHubKilled(t *testing.T) {
 	}, WithVirtualClock(epoch))
 	require.NoError(t, err)
 }
+
+func TestIWaitDuplicatesAndDoneCtx(t *testing.T) {
+	ctx := context.Background()
+	var e Event
+	g := Spawn(ctx, gate(&e, 1))
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		e.Set()
+	}()
+	ready, err := Wait(ctx, []*Greenlet[int]{g, g})
+	require.NoError(t, err)
+	assert.Equal(t, []*Greenlet[int]{g, g}, ready, "given twice, reported twice")
+
+	// Ready objects are reported even with a context that has ended; the
+	// error comes where the wait would block.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	var never Event
+	ready2, err := Wait(cctx, []Waitable{g, &never})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, []Waitable{g}, ready2)
+	assert.Nil(t, never.watchers.head)
+}
