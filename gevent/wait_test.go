@@ -261,8 +261,11 @@ func TestWaitNoGoroutinePerObject(t *testing.T) {
 	require.NoError(t, done.Join(ctx))
 	require.NoError(t, err)
 	assert.Len(t, ready, n)
-	assert.LessOrEqual(t, during, before+2, "the waiter and the counter only")
-	assert.LessOrEqual(t, mid, before+1, "Wait over 10,000: the waiter's green thread only")
+	// The waiter (and the counter) only: a margin for goroutines of other
+	// tests that are still winding down (timers, finishing green threads),
+	// far below one a waited object.
+	assert.Less(t, during-before, 20, "IWait over 10,001")
+	assert.Less(t, mid-before, 20, "Wait over 10,000")
 }
 
 func TestWaitKilled(t *testing.T) {
