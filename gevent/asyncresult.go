@@ -21,6 +21,8 @@ type AsyncResult[T any] struct {
 	value   T
 	err     error
 	waiters waitq
+	// watchers are the Waits on r and its Done channel (see wait.go).
+	watchers watchList
 }
 
 // Set stores v as the result and wakes every waiter. It returns
@@ -46,6 +48,7 @@ func (r *AsyncResult[T]) settle(v T, err error) error {
 	r.value, r.err = v, err
 	r.ready.Store(true)
 	r.waiters.notifyAll()
+	r.watchers.fire()
 	return nil
 }
 

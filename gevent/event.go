@@ -16,6 +16,8 @@ type Event struct {
 	set     atomic.Bool
 	mu      sync.Mutex
 	waiters waitq
+	// watchers are the Waits on e and its Done channel (see wait.go).
+	watchers watchList
 }
 
 // Set sets the flag and wakes every green thread waiting for it. Waits that
@@ -24,6 +26,7 @@ func (e *Event) Set() {
 	e.mu.Lock()
 	e.set.Store(true)
 	e.waiters.notifyAll()
+	e.watchers.fire()
 	e.mu.Unlock()
 }
 

@@ -17,6 +17,8 @@ type Group struct {
 	mu      sync.Mutex
 	members threadSet
 	empty   waitq // parked in Join: waiting for no member
+	// watchers are the Waits on g and its Done channel (see wait.go).
+	watchers watchList
 }
 
 // Add puts a green thread in the group until it finishes: gevent's
@@ -53,6 +55,7 @@ func (g *Group) Discard(j Joinable) {
 	delete(g.members, t)
 	if len(g.members) == 0 {
 		g.empty.wakeAll()
+		g.watchers.fire()
 	}
 }
 

@@ -100,6 +100,8 @@ type Pool struct {
 	claims   claimq    // claims on the next free slot, oldest first; not empty only if the pool is full
 	queued   int       // ApplyAsync tasks in claims, or leaving it without a slot and not yet finished
 	idle     waitq     // parked in Join: waiting for running == 0 and queued == 0
+	// watchers are the Waits on p and its Done channel (see wait.go).
+	watchers watchList
 }
 
 // NewPool returns a pool that runs at most size tasks at once: Pool(size).
@@ -279,6 +281,7 @@ func (p *Pool) release(t *Thread) *claim {
 func (p *Pool) wakeIdle() {
 	if p.running == 0 && p.queued == 0 {
 		p.idle.wakeAll()
+		p.watchers.fire()
 	}
 }
 

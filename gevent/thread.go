@@ -50,6 +50,8 @@ type Thread struct {
 	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
 	// is first the waiter t starts with.
 	spare atomic.Pointer[waiter]
+	// watchers are the Waits on t and its Done channel (see wait.go).
+	watchers watchList
 }
 
 const (
@@ -236,6 +238,7 @@ func (t *Thread) finish(err error) {
 	t.err = err
 	t.state.Store(finished)
 	t.joiners.wakeAll()
+	t.watchers.fire()
 	var links []func()
 	if t.onEnd != nil {
 		links, t.onEnd = *t.onEnd, nil
