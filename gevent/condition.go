@@ -188,6 +188,15 @@ func (l *Lock) acquireRestore(ctx context.Context, _ int) error {
 	if l.grab() {
 		return nil
 	}
+	if ctx.Err() == nil {
+		// The usual case: the notifier releases the lock soon. Acquire
+		// spins briefly before parking (in free mode).
+		err := l.Acquire(ctx)
+		if err == nil || ctx.Err() == nil {
+			return err // nil, or ErrLoopExit
+		}
+	}
+	// ctx has ended: wait for the lock regardless.
 	nc := context.WithoutCancel(ctx)
 	for {
 		l.mu.Lock()

@@ -463,4 +463,3 @@ func TestConformance_Condition(t *testing.T) {
 		})
 	}
 }
-
