@@ -68,6 +68,9 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // Pool that is never closed and joined keeps its idle worker goroutines
 // (and ants' housekeeping goroutines) alive.
 //
+// There is no Add or Discard (gevent's adoption of a greenlet spawned
+// elsewhere): see Len for why, and use a Group to track such green threads.
+//
 // The zero Pool is ready to use and unbounded, like gevent's
 // Pool(size=None): every spawn starts its task at once on a new goroutine
 // (no ants pool), Size returns 0 and FreeCount math.MaxInt, and Map and
