@@ -17,12 +17,14 @@ type Channel[T any] struct {
 	next    uint64         // sequence number of the next Put
 	closed  bool
 	getters waitq
-	putters waitq // in the same order as the live offers
+	putters waitq // in the same order as the live offers, but for PutNowait's
+	loose   int   // live offers of PutNowait, whose callers did not wait
 }
 
 type offer[T any] struct {
-	v    T
-	dead bool // its Put gave up
+	v      T
+	dead   bool // its Put gave up
+	nowait bool // made by PutNowait: no Put waits for it
 }
 
 // Put hands v to a Get, blocking until one has taken it or ctx is done.
@@ -62,7 +64,7 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 			o := c.offers.pop()
 			c.base++
 			if !o.dead {
-				c.putters.wakeOne() // the owner of the oldest live offer
+				c.handed(o)
 				c.mu.Unlock()
 				return o.v, nil
 			}
@@ -90,4 +92,66 @@ func (c *Channel[T]) Close() {
 	defer c.mu.Unlock()
 	c.closed = true
 	c.getters.wakeAll()
+}
+
+// handed accounts for o, a live offer just taken by a Get; c.mu is held.
+func (c *Channel[T]) handed(o offer[T]) {
+	if o.nowait {
+		c.loose--
+		return
+	}
+	c.putters.wakeOne() // the owner of the oldest live offer of a Put
+}
+
+// PutNowait hands v to a Get that is waiting, without blocking: gevent's
+// Channel.put_nowait. It returns nil when a Get was parked in Get (v is
+// then that Get's, or another's that comes first: either way it is taken
+// without the caller waiting), ErrFull when none was, and ErrQueueClosed
+// on a closed Channel.
+func (c *Channel[T]) PutNowait(v T) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return ErrQueueClosed
+	case c.getters.n == 0:
+		return ErrFull
+	}
+	c.next++ // keep the sequence numbers of Put's offers in step
+	c.offers.push(offer[T]{v: v, nowait: true})
+	c.loose++
+	c.getters.wakeOne()
+	return nil
+}
+
+// GetNowait takes the item of a Put that is waiting (or of a PutNowait not
+// yet taken), without blocking: gevent's Channel.get_nowait. It returns
+// ErrEmpty when there is none, and ErrQueueClosed when there is none and
+// the Channel is closed.
+func (c *Channel[T]) GetNowait() (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.offers.len() > 0 {
+		o := c.offers.pop()
+		c.base++
+		if !o.dead {
+			c.handed(o)
+			return o.v, nil
+		}
+	}
+	var zero T
+	if c.closed {
+		return zero, ErrQueueClosed
+	}
+	return zero, ErrEmpty
+}
+
+// Len returns the number of items offered and not yet taken: those of the
+// Puts waiting for a Get, and of PutNowait calls whose woken Get has not
+// run yet. gevent's Channel.qsize() is always 0 (a channel holds nothing);
+// Len counts what its balance counts when positive, the waiting putters.
+func (c *Channel[T]) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.putters.n + c.loose
 }

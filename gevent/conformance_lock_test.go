@@ -8,9 +8,10 @@ package gevent_test
 // _wait() (time.sleep(0.01)) a Sleep of 10ms there: the interleavings are
 // the same every run and take no real time.
 //
-// Not ported: ConditionTests and BarrierTests (the package has no Condition
-// or Barrier), RLockTests.test__is_owned (_is_owned is internal), and the
-// "del lock" halves of the destroy cases (garbage collection).
+// ConditionTests and BarrierTests (CPython's) are ported in
+// condition_test.go and barrier_test.go. Not ported:
+// RLockTests.test__is_owned (_is_owned is internal), and the "del lock"
+// halves of the destroy cases (garbage collection).
 
 import (
 	"context"

@@ -121,3 +121,21 @@ func (d *Dict[K, V]) Keys() iter.Seq[K] { return maps.Keys(d.Snapshot()) }
 
 // Values returns the values of a snapshot, as All does: Python's d.values().
 func (d *Dict[K, V]) Values() iter.Seq[V] { return maps.Values(d.Snapshot()) }
+
+// LoadOrStore returns the value under k if there is one (loaded is true),
+// and otherwise stores v under k and returns it (loaded is false), in one
+// step: the "seen set" of a crawler (if _, seen := d.LoadOrStore(url,
+// struct{}{}); !seen { crawl(url) }), and sync.Map's LoadOrStore. Python's
+// setdefault returns the same value but cannot tell whether the key was new.
+func (d *Dict[K, V]) LoadOrStore(k K, v V) (actual V, loaded bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old, ok := d.m[k]; ok {
+		return old, true
+	}
+	if d.m == nil {
+		d.m = make(map[K]V)
+	}
+	d.m[k] = v
+	return v, false
+}

@@ -68,6 +68,9 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // Pool that is never closed and joined keeps its idle worker goroutines
 // (and ants' housekeeping goroutines) alive.
 //
+// There is no Add or Discard (gevent's adoption of a greenlet spawned
+// elsewhere): see Len for why, and use a Group to track such green threads.
+//
 // The zero Pool is ready to use and unbounded, like gevent's
 // Pool(size=None): every spawn starts its task at once on a new goroutine
 // (no ants pool), Size returns 0 and FreeCount math.MaxInt, and Map and
@@ -714,4 +717,30 @@ func (p *Pool) Kill(ctx context.Context) error {
 		}
 	}
 	return p.Join(ctx)
+}
+
+// Len returns the number of tasks holding a slot (running, or about to):
+// gevent's len(pool). It is Running under gevent's name; tasks queued by
+// ApplyAsync are not counted, as gevent counts only the greenlets it
+// tracks.
+//
+// The Pool has no Add or Discard (gevent's add(greenlet) and discard, which
+// adopt a greenlet spawned elsewhere, blocking while the pool is full). A
+// Go green thread starts running when it is spawned: adopting one would
+// count it against Size only after it had already run outside the bound,
+// and its goroutine is not one of the pool's workers. Spawn on the pool
+// with Submit or Go instead; to track green threads spawned elsewhere, use
+// a Group, which has Add and Discard.
+func (p *Pool) Len() int { return p.Running() }
+
+// Full reports whether every slot is taken, so that a spawn would wait
+// (or fail with ErrPoolFull): gevent's full(). An unbounded pool is never
+// full.
+func (p *Pool) Full() bool {
+	if p.size == 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running >= p.size
 }

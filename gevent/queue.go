@@ -378,3 +378,109 @@ func (p *priority[T]) take() T {
 	}
 	return v
 }
+
+// peek returns the next item without removing it; q.mu is held, q not
+// empty.
+func (q *Queue[T]) peek() T {
+	switch o := q.order.(type) {
+	case *stack[T]:
+		return o.items[len(o.items)-1]
+	case *priority[T]:
+		return o.items[0]
+	}
+	return q.items.buf[q.items.head]
+}
+
+// Peek returns the next item without removing it, blocking while the queue
+// is empty until an item comes or ctx is done: gevent's peek(). Its errors
+// are Get's: ctx's (also matching ErrEmpty when ctx's deadline passed), or
+// ErrQueueClosed once the queue is closed and drained. The item may be
+// taken by a Get before the caller acts on it.
+//
+// A Peek waits among the Gets; when the item that woke it is still there,
+// it passes the wake on to the next waiting Get, so peeking never leaves a
+// Get asleep beside an item. Cost: Get's.
+func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
+	q.mu.Lock()
+	woken := false
+	for {
+		if q.len() > 0 {
+			v := q.peek()
+			if woken {
+				q.getters.wakeOne()
+			}
+			q.mu.Unlock()
+			return v, nil
+		}
+		var zero T
+		if q.closed {
+			q.mu.Unlock()
+			return zero, ErrQueueClosed
+		}
+		if err := ctx.Err(); err != nil {
+			q.mu.Unlock()
+			return zero, deadlineAs(ctx, ctxError(ctx), ErrEmpty)
+		}
+		if err := block(ctx, &q.mu, &q.getters); err != nil {
+			return zero, deadlineAs(ctx, err, ErrEmpty)
+		}
+		woken = true
+		q.mu.Lock()
+	}
+}
+
+// PeekNowait returns the next item without removing it, or ErrEmpty
+// (ErrQueueClosed once closed and drained) without blocking: gevent's
+// peek_nowait().
+func (q *Queue[T]) PeekNowait() (T, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var zero T
+	switch {
+	case q.len() > 0:
+		return q.peek(), nil
+	case q.closed:
+		return zero, ErrQueueClosed
+	}
+	return zero, ErrEmpty
+}
+
+// UnfinishedTasks returns the number of items put and not yet marked with
+// TaskDone: Python's unfinished_tasks. Join returns when it is 0.
+func (q *Queue[T]) UnfinishedTasks() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.unfinished
+}
+
+// CloseNow closes the queue and discards the items in it: Python 3.13's
+// shutdown(immediate=True). As with Close, later Puts and the Puts blocked
+// now return ErrQueueClosed; unlike Close, Gets (and Peeks) return
+// ErrQueueClosed at once, pending ones included, as the queue is empty.
+// Each discarded item counts as done: the unfinished tasks drop by the
+// number discarded (never below zero), so Join returns once the items
+// already taken by Get are marked with TaskDone. It returns the number of
+// items discarded. Calling it on a queue already closed discards what a
+// Close left. It never blocks; it costs a mutex and one step an item.
+func (q *Queue[T]) CloseNow() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	n := 0
+	for q.len() > 0 {
+		q.take()
+		n++
+		if q.unfinished > 0 {
+			q.unfinished--
+		}
+	}
+	if q.order == nil {
+		q.items = ring[T]{} // let the buffer go
+	}
+	if q.unfinished == 0 {
+		q.joiners.wakeAll()
+	}
+	q.getters.wakeAll()
+	q.putters.wakeAll()
+	return n
+}
