@@ -15,11 +15,13 @@ import (
 // The Thread methods (ID, Name, Join, Kill, Cancel, Ready, Err, ...) are
 // promoted. All methods are safe for concurrent use.
 //
-// A Greenlet costs one goroutine and two allocations (the Greenlet, 240 B
-// for a Greenlet[int], and the goroutine's closure): spawning and joining one
-// costs 1.1x to 1.6x a bare go statement with a sync.WaitGroup (about 300ns
-// here), and spawning it from another green thread, which links it to that
-// green thread's cancellation, a little more.
+// In free mode a Greenlet costs one goroutine and two allocations (the
+// Greenlet, 256 B for a Greenlet[int], and the goroutine's closure):
+// spawning and joining one costs 1.2x to 2x a bare go statement with a
+// sync.WaitGroup from run to run, and spawning it from another green
+// thread, which links it to that green thread's cancellation, a little
+// more. On a Hub it runs on one of the hub's reused coroutines instead of a
+// goroutine (see Hub).
 type Greenlet[T any] struct {
 	Thread
 	fn    func(context.Context) (T, error)
