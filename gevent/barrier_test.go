@@ -360,10 +360,9 @@ func TestConformance_Barrier(t *testing.T) {
 		assert.Len(t, results3, n)
 	})
 	// test_timeout runs in free mode (a synctest bubble: virtual time
-	// too), with wait(0.5) as a deadline in ctx: on a virtual Hub, a Timeout
-	// scope around a Wait of a barrier that has a default timeout nests two
-	// Timeouts, and the hub does not yet wake a waiter parked under the
-	// inner one when the outer one expires (it wakes at the inner expiry).
+	// too), with wait(0.5) as a deadline in ctx, Python's per-call timeout.
+	// (On a Hub, nested Timeouts end a wait when the outer one fires:
+	// TestHubNestedTimeoutsFireAtTheOuter.)
 	t.Run("BarrierTests.test_timeout", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			bg := context.Background()

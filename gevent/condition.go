@@ -265,9 +265,8 @@ func (l *RLock) acquireRestore(ctx context.Context, saved int) error {
 // parkUncancelled parks the caller in q until a wake, whatever happens to
 // ctx; it is called with mu held and returns with it released. nc is ctx
 // without its cancellation. It reports whether the caller was woken (popped
-// from q by a waker); false means a spurious return (on a Hub, a Kill makes
-// a parked green thread ready whatever context it parks with): the caller
-// is out of q and tries again. The error is ErrLoopExit, from a virtual Hub
+// from q by a waker); false means the wait ended without a wake: the
+// caller is out of q and tries again. The error is ErrLoopExit, from a virtual Hub
 // with nothing left to run.
 func parkUncancelled(ctx, nc context.Context, mu *sync.Mutex, q *waitq) (bool, error) {
 	w := getWaiter(ctx, q)
