@@ -200,15 +200,9 @@ func (l *Lock) acquireRestore(ctx context.Context, _ int) error {
 	nc := context.WithoutCancel(ctx)
 	for {
 		l.mu.Lock()
-		for {
-			if l.grab() {
-				l.mu.Unlock()
-				return nil
-			}
-			s := l.state.Load()
-			if s&lockHeld != 0 && (s&lockWaiting != 0 || l.state.CompareAndSwap(s, s|lockWaiting)) {
-				break
-			}
+		if l.grabOrFlag() {
+			l.mu.Unlock()
+			return nil
 		}
 		if _, err := parkUncancelled(ctx, nc, &l.mu, &l.waiters); err != nil {
 			return err

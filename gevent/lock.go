@@ -62,15 +62,9 @@ func (l *Lock) acquireSlow(ctx context.Context) error {
 			}
 		}
 		l.mu.Lock()
-		for {
-			if l.grab() {
-				l.mu.Unlock()
-				return nil
-			}
-			s := l.state.Load()
-			if s&lockHeld != 0 && (s&lockWaiting != 0 || l.state.CompareAndSwap(s, s|lockWaiting)) {
-				break
-			}
+		if l.grabOrFlag() {
+			l.mu.Unlock()
+			return nil
 		}
 		if err := ctx.Err(); err != nil {
 			l.mu.Unlock()
@@ -80,6 +74,21 @@ func (l *Lock) acquireSlow(ctx context.Context) error {
 			return err
 		}
 		// Woken by Release: compete for the lock again.
+	}
+}
+
+// grabOrFlag takes the lock if it is free, or else marks it as having
+// waiters (so that Release wakes one), and reports whether it took it;
+// l.mu is held.
+func (l *Lock) grabOrFlag() bool {
+	for {
+		if l.grab() {
+			return true
+		}
+		s := l.state.Load()
+		if s&lockHeld != 0 && (s&lockWaiting != 0 || l.state.CompareAndSwap(s, s|lockWaiting)) {
+			return false
+		}
 	}
 }
 

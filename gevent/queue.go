@@ -160,11 +160,25 @@ func (q *Queue[T]) PutNowait(v T) error {
 // until an item comes or ctx is done. It returns ctx's error (also matching
 // ErrEmpty when ctx's deadline passed: see ErrEmpty), or ErrQueueClosed
 // once the queue is closed and drained.
-func (q *Queue[T]) Get(ctx context.Context) (T, error) {
+func (q *Queue[T]) Get(ctx context.Context) (T, error) { return q.next(ctx, true) }
+
+// next returns the next item, waiting for one as Get does; it removes the
+// item if take is set. Otherwise (Peek) it passes the wake it got on to the
+// next waiting Get, so that no Get stays asleep beside the item.
+func (q *Queue[T]) next(ctx context.Context, take bool) (T, error) {
 	q.mu.Lock()
+	woken := false
 	for {
 		if q.len() > 0 {
-			v := q.take()
+			var v T
+			if take {
+				v = q.take()
+			} else {
+				v = q.peek()
+				if woken {
+					q.getters.wakeOne()
+				}
+			}
 			q.mu.Unlock()
 			return v, nil
 		}
@@ -180,6 +194,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		if err := block(ctx, &q.mu, &q.getters); err != nil {
 			return zero, deadlineAs(ctx, err, ErrEmpty)
 		}
+		woken = true
 		q.mu.Lock()
 	}
 }
@@ -187,13 +202,18 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 // GetNowait removes and returns the next item if there is one, or returns
 // ErrEmpty (ErrQueueClosed once closed and drained) without blocking:
 // Python's get_nowait.
-func (q *Queue[T]) GetNowait() (T, error) {
+func (q *Queue[T]) GetNowait() (T, error) { return q.nextNowait(true) }
+
+// nextNowait is next without waiting: GetNowait and PeekNowait.
+func (q *Queue[T]) nextNowait(take bool) (T, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var zero T
 	switch {
-	case q.len() > 0:
+	case q.len() > 0 && take:
 		return q.take(), nil
+	case q.len() > 0:
+		return q.peek(), nil
 	case q.closed:
 		return zero, ErrQueueClosed
 	}
@@ -400,50 +420,12 @@ func (q *Queue[T]) peek() T {
 // A Peek waits among the Gets; when the item that woke it is still there,
 // it passes the wake on to the next waiting Get, so peeking never leaves a
 // Get asleep beside an item. Cost: Get's.
-func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
-	q.mu.Lock()
-	woken := false
-	for {
-		if q.len() > 0 {
-			v := q.peek()
-			if woken {
-				q.getters.wakeOne()
-			}
-			q.mu.Unlock()
-			return v, nil
-		}
-		var zero T
-		if q.closed {
-			q.mu.Unlock()
-			return zero, ErrQueueClosed
-		}
-		if err := ctx.Err(); err != nil {
-			q.mu.Unlock()
-			return zero, deadlineAs(ctx, ctxError(ctx), ErrEmpty)
-		}
-		if err := block(ctx, &q.mu, &q.getters); err != nil {
-			return zero, deadlineAs(ctx, err, ErrEmpty)
-		}
-		woken = true
-		q.mu.Lock()
-	}
-}
+func (q *Queue[T]) Peek(ctx context.Context) (T, error) { return q.next(ctx, false) }
 
 // PeekNowait returns the next item without removing it, or ErrEmpty
 // (ErrQueueClosed once closed and drained) without blocking: gevent's
 // peek_nowait().
-func (q *Queue[T]) PeekNowait() (T, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var zero T
-	switch {
-	case q.len() > 0:
-		return q.peek(), nil
-	case q.closed:
-		return zero, ErrQueueClosed
-	}
-	return zero, ErrEmpty
-}
+func (q *Queue[T]) PeekNowait() (T, error) { return q.nextNowait(false) }
 
 // UnfinishedTasks returns the number of items put and not yet marked with
 // TaskDone: Python's unfinished_tasks. Join returns when it is 0.
