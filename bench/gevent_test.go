@@ -30,21 +30,27 @@ func BenchmarkSpawnJoinAll(b *testing.B) {
 			}
 		}
 	})
-	b.Run("waitgroup", func(b *testing.B) {
-		b.ReportAllocs()
-		results := make([]int, batch)
-		for i := 0; i < b.N; i += batch {
-			var wg sync.WaitGroup
-			for j := range results {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[j], _ = body(ctx)
-				}()
-			}
-			wg.Wait()
+	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
+}
+
+// waitgroupBatches is the hand-written spawn + join the green thread
+// benchmarks compare with: body on batches of plain goroutines joined with
+// a sync.WaitGroup.
+func waitgroupBatches(b *testing.B, batch int, body func(context.Context) (int, error)) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	results := make([]int, batch)
+	for i := 0; i < b.N; i += batch {
+		var wg sync.WaitGroup
+		for j := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[j], _ = body(ctx)
+			}()
 		}
-	})
+		wg.Wait()
+	}
 }
 
 // BenchmarkEventWait measures one set-and-wait round trip between two

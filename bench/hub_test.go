@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,22 +88,7 @@ func BenchmarkHubSpawnJoinAll(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
-	b.Run("waitgroup", func(b *testing.B) {
-		b.ReportAllocs()
-		ctx := context.Background()
-		results := make([]int, batch)
-		for i := 0; i < b.N; i += batch {
-			var wg sync.WaitGroup
-			for j := range results {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[j], _ = body(ctx)
-				}()
-			}
-			wg.Wait()
-		}
-	})
+	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
 }
 
 // BenchmarkIdleHubGreenlet is BenchmarkIdleGreenlet on a Hub: 100,000 hub
