@@ -36,8 +36,10 @@ var operations = []operation{
 	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants"},
 	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup"},
 	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, ""},
-	{"hub switch (sleep 0)", "HubSwitch", nil, []string{"HubSwitch/geventgo", "HubSwitch"}, ">= 5x faster than gevent"},
-	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, ">= 5x faster than gevent"},
+	{"hub switch (sleep 0) vs greenlet switch", "HubSwitch", []string{"HubSwitch/greenlet"}, []string{"HubSwitch/geventgo", "HubSwitch"}, "<= 2x greenlet switch"},
+	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"HubSpawnJoinAll/waitgroup", "SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, "<= 1.3x go+WaitGroup"},
+	{"iwait over 1,000 green threads, per item", "", []string{"IWait/chan"}, []string{"IWait/geventgo"}, "<= 1.5x chan"},
+	{"condition notify+wait", "", []string{"Condition/synccond"}, []string{"Condition/geventgo"}, "<= 1.5x sync.Cond"},
 }
 
 type row struct {
