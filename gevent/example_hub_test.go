@@ -94,3 +94,32 @@ func ExampleHub_sharedState() {
 	// Output:
 	// 10000
 }
+
+// gevent.wait() with no objects runs the hub until it has nothing left to
+// do; WaitIdle is its port.
+//
+//	for i in range(3):
+//	    gevent.spawn(lambda i=i: (gevent.sleep(i), print("done", i)))
+//	gevent.wait()
+//	print("idle")
+func ExampleWaitIdle() {
+	gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		for i := range 3 {
+			gevent.Go(ctx, func(ctx context.Context) error {
+				err := gevent.Sleep(ctx, time.Duration(i)*time.Second)
+				fmt.Println("done", i)
+				return err
+			})
+		}
+		if err := gevent.WaitIdle(ctx); err != nil {
+			return err
+		}
+		fmt.Println("idle")
+		return nil
+	}, gevent.WithVirtualClock(time.Unix(0, 0)))
+	// Output:
+	// done 0
+	// done 1
+	// done 2
+	// idle
+}

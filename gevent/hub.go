@@ -114,6 +114,7 @@ type Hub struct {
 	empty   waitq        // Close waiting for threads == 0
 	main    *Thread      // Run's green thread: where a virtual loop exit is reported
 	looping bool         // the loop goroutine runs
+	idlers  []*waiter    // parked in WaitIdle
 	workers []*hubWorker // idle coroutines (the loop's own)
 	idle    bool         // the loop waits on wake
 	wake    chan struct{}
@@ -519,15 +520,63 @@ func (h *Hub) next() *waiter {
 			}
 			return w
 		}
-		if !h.virtual || h.blocking > 0 {
+		if h.blocking > 0 {
 			return nil
 		}
-		if !h.advance() {
-			if !h.loopExit() {
-				return nil
+		if !h.virtual {
+			if len(h.idlers) > 0 && !h.liveTimers() {
+				h.wakeIdlers()
+				continue
 			}
+			return nil
+		}
+		if !h.advance() && !h.wakeIdlers() && !h.loopExit() {
+			return nil
 		}
 	}
+}
+
+// wakeIdlers readies the green threads waiting in WaitIdle, and reports
+// whether there were any; h.mu is held.
+func (h *Hub) wakeIdlers() bool {
+	if len(h.idlers) == 0 {
+		return false
+	}
+	for _, w := range h.idlers {
+		w.woken = true
+		h.makeReady(w)
+	}
+	clear(h.idlers)
+	h.idlers = h.idlers[:0]
+	return true
+}
+
+// WaitIdle blocks until the hub of ctx has nothing else to run: no other
+// green thread is ready, none is inside Blocking, and no timer is pending
+// (on a virtual clock, the time has moved to the last timer). Green threads
+// still waiting for something that nothing in the hub will do (an Event
+// only an outside goroutine sets, say) do not count: the hub cannot know
+// about those. It returns nil then, or ctx's error. It is gevent.wait()
+// with no objects (the hub's join). Outside a hub's green thread it returns
+// nil at once: there is no hub to wait for.
+func WaitIdle(ctx context.Context) error {
+	t := threadFrom(ctx)
+	h, ok := schedOf(ctx).(*Hub)
+	if !ok || t == nil {
+		return nil
+	}
+	w := &waiter{th: t, sched: h}
+	h.mu.Lock()
+	h.idlers = append(h.idlers, w)
+	h.mu.Unlock()
+	err := h.parkAs(ctx, w, hubDone)
+	h.mu.Lock()
+	h.idlers = deleteWaiter(h.idlers, w)
+	h.mu.Unlock()
+	if err != nil {
+		return ctxError(ctx)
+	}
+	return nil
 }
 
 // fireDue fires every timer due at now, in deadline then creation order,
