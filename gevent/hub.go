@@ -978,6 +978,7 @@ func (h *Hub) afterFunc(d time.Duration, f func()) (stop func() bool) {
 type hubTimer struct {
 	when    time.Time
 	seq     uint64
+	index   int // in the heap; -1 once out of it
 	w       *waiter
 	f       func()
 	fired   bool
@@ -1004,6 +1005,9 @@ func (h *Hub) stopTimer(tm *hubTimer) bool {
 		return false
 	}
 	tm.stopped = true
+	if tm.index >= 0 {
+		heap.Remove(&h.timers, tm.index) // a stopped timer holds no memory
+	}
 	idle := h.idle
 	h.mu.Unlock()
 	if idle {
@@ -1031,12 +1035,20 @@ func (q timerHeap) Less(i, j int) bool {
 	}
 	return q[i].when.Before(q[j].when)
 }
-func (q timerHeap) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *timerHeap) Push(x any)   { *q = append(*q, x.(*hubTimer)) }
+func (q timerHeap) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *timerHeap) Push(x any) {
+	tm := x.(*hubTimer)
+	tm.index = len(*q)
+	*q = append(*q, tm)
+}
 func (q *timerHeap) Pop() any {
 	old := *q
 	tm := old[len(old)-1]
 	old[len(old)-1] = nil
 	*q = old[:len(old)-1]
+	tm.index = -1
 	return tm
 }

@@ -457,3 +457,27 @@ func TestHubKillDoesNotWakeAnUncancellableWait(t *testing.T) {
 	})
 	assert.Equal(t, []string{"still waiting true", "got 7 <nil> ctx true", "len 0"}, trace)
 }
+
+// A stopped timer leaves the hub's heap at once: a loop of timeouts that
+// end early does not pile up timers (it did, until their deadline).
+func TestHubStoppedTimersLeaveTheHeap(t *testing.T) {
+	for _, virtual := range []bool{false, true} {
+		h := NewHub()
+		if virtual {
+			h = NewHub(WithVirtualClock(epoch))
+		}
+		var left int
+		require.NoError(t, h.Run(context.Background(), func(ctx context.Context) error {
+			for range 1000 {
+				if err := WithTimeout(ctx, time.Hour, func(ctx context.Context) error { return Sleep(ctx, 0) }); err != nil {
+					return err
+				}
+			}
+			h.mu.Lock()
+			left = h.timers.Len()
+			h.mu.Unlock()
+			return nil
+		}))
+		assert.Zero(t, left, "virtual=%v", virtual)
+	}
+}
