@@ -771,7 +771,10 @@ func (h *Hub) park(ctx context.Context, w *waiter) error { return h.parkAs(ctx, 
 // (reused, never woken late), hubDone for one a timer may still wake.
 func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	t := w.th
-	var stop func() bool
+	var (
+		stop     func() bool
+		clearTok func()
+	)
 	h.mu.Lock()
 	if w.hs == hubIdle {
 		w.hs = hubParked
@@ -786,7 +789,12 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 			w.ctx = ctx
 			h.foreign = append(h.foreign, w)
 		} else {
-			stop = context.AfterFunc(ctx, func() { h.ready(w) })
+			// The callback may run late, after this wait has ended
+			// and w serves another: it wakes w only through tok,
+			// which this wait clears (under h.mu) before it returns.
+			tok := &parkToken{w: w}
+			clearTok = func() { tok.w = nil }
+			stop = context.AfterFunc(ctx, func() { h.readyToken(tok) })
 		}
 	}
 	if ctx.Err() != nil {
@@ -806,6 +814,7 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	}
 	if stop != nil {
 		stop()
+		clearTok()
 	}
 	t.hubw = nil
 	w.hs = final
@@ -824,6 +833,25 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		return err
 	}
 	return ErrLoopExit
+}
+
+// parkToken names one wait of a waiter for a wake that may come late (a
+// context.AfterFunc callback): the wait clears it when it ends.
+type parkToken struct{ w *waiter }
+
+// readyToken is ready for the wait tok names, if it has not ended.
+func (h *Hub) readyToken(tok *parkToken) {
+	h.mu.Lock()
+	w := tok.w
+	if w != nil {
+		w.woken = true
+		h.makeReady(w)
+	}
+	idle := h.idle
+	h.mu.Unlock()
+	if idle {
+		h.signal()
+	}
 }
 
 // deleteWaiter removes w from ws, keeping the order.

@@ -481,3 +481,31 @@ func TestHubStoppedTimersLeaveTheHeap(t *testing.T) {
 		assert.Zero(t, left, "virtual=%v", virtual)
 	}
 }
+
+// On the wall clock a wait with a cancellable context of the caller's own
+// is followed by context.AfterFunc, whose callback may run after the wait
+// ended by a wake; it must not wake the waiter's next wait.
+func TestHubLateContextWakeIsStale(t *testing.T) {
+	require.NoError(t, RunHub(context.Background(), func(ctx context.Context) error {
+		for i := range 300 {
+			var e Event
+			cctx, cancel := context.WithCancel(ctx)
+			go cancel()
+			go e.Set()
+			_ = e.Wait(cctx) // woken by either
+			cancel()
+			// The next wait reuses the green thread's waiter: only the Put
+			// may end it.
+			q := NewQueue[int](0)
+			Go(ctx, func(ctx context.Context) error { return q.Put(ctx, i) })
+			v, err := q.Get(ctx)
+			if err != nil {
+				return err
+			}
+			if v != i {
+				return fmt.Errorf("round %d: got %d", i, v)
+			}
+		}
+		return nil
+	}))
+}
