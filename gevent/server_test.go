@@ -455,3 +455,76 @@ func TestHubServeDatagram(t *testing.T) {
 	assert.Equal(t, []string{"A", "B", "C"}, got)
 	assert.Equal(t, 3, handled)
 }
+
+// On a Hub: Stop's context, already done, cuts an unlimited grace short
+// and kills a handler blocked in I/O (inside Blocking) by closing its
+// connection; Stop is called from a goroutine outside the hub.
+func TestHubServerStopFromOutsideKills(t *testing.T) {
+	ln := listen(t)
+	started := make(chan *Server, 1)
+	entered := make(chan struct{})
+	var handlerErr error
+	done := make(chan error, 1)
+	go func() {
+		done <- RunHub(context.Background(), func(ctx context.Context) error {
+			s, err := StartServer(ctx, ln, nil, func(ctx context.Context, conn net.Conn) error {
+				close(entered)
+				handlerErr = Blocking(ctx, func(context.Context) error {
+					_, err := conn.Read(make([]byte, 1)) // the client never writes
+					return err
+				})
+				return handlerErr
+			}, WithGrace(-1))
+			if err != nil {
+				return err
+			}
+			started <- s
+			return s.Wait(ctx)
+		})
+	}()
+	s := <-started
+	c, err := net.Dial("tcp", s.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, s.Stop(ctx))
+	require.NoError(t, <-done)
+	assert.Error(t, handlerErr, "the connection was closed under the handler")
+}
+
+// On a Hub: WithGrace's period runs on the hub's clock; a handler that
+// outlives it is killed out of a hub Sleep.
+func TestHubServerGraceKillsSleeper(t *testing.T) {
+	ln := listen(t)
+	var handlerErr error
+	err := RunHub(context.Background(), func(ctx context.Context) error {
+		var entered Event
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		s, err := StartServer(sctx, ln, nil, func(ctx context.Context, conn net.Conn) error {
+			entered.Set()
+			handlerErr = Sleep(ctx, time.Hour)
+			return handlerErr
+		}, WithGrace(time.Millisecond))
+		if err != nil {
+			return err
+		}
+		var c net.Conn
+		if err := Blocking(ctx, func(context.Context) error {
+			c, err = net.Dial("tcp", s.Addr().String())
+			return err
+		}); err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := entered.Wait(ctx); err != nil {
+			return err
+		}
+		stop()
+		return s.Wait(ctx)
+	})
+	require.NoError(t, err)
+	assert.ErrorIs(t, handlerErr, context.Canceled)
+}
