@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -60,9 +61,15 @@ type Server struct {
 	addr net.Addr
 	loop *Greenlet[struct{}]
 	stop context.CancelFunc // ends the loop's context: stop accepting
-	// cut ends the grace period early (Stop's context ended).
-	cutCtx context.Context
-	cut    context.CancelFunc
+	// handlers are the running handlers; onKill, if not nil, runs after
+	// they are cancelled (a datagram server closes its socket). Set by the
+	// loop before it drains.
+	handlers Group
+	onKill   func()
+
+	mu       sync.Mutex
+	draining bool // the loop stopped accepting and waits for the handlers
+	cut      bool // a Stop's context ended: no more grace
 }
 
 // Addr returns the address the server listens on: the listener's Addr, or
@@ -79,9 +86,32 @@ func (s *Server) Addr() net.Addr { return s.addr }
 // after the server stopped by itself.
 func (s *Server) Stop(ctx context.Context) error {
 	s.stop()
-	stopCut := context.AfterFunc(ctx, s.cut)
+	stopCut := context.AfterFunc(ctx, s.cutGrace)
 	defer stopCut()
 	return s.Wait(context.WithoutCancel(ctx))
+}
+
+// cutGrace ends the grace period: a Stop's context ended. The handlers are
+// killed here, from whatever goroutine, rather than by cancelling a context
+// the loop waits with: a green thread of a Hub then waits only with
+// contexts of the package.
+func (s *Server) cutGrace() {
+	s.mu.Lock()
+	s.cut = true
+	draining := s.draining
+	s.mu.Unlock()
+	if draining {
+		s.killHandlers()
+	}
+}
+
+// killHandlers cancels the running handlers (see Thread.Cancel), then runs
+// onKill.
+func (s *Server) killHandlers() {
+	cancelAll(s.handlers.Active())
+	if s.onKill != nil {
+		s.onKill()
+	}
 }
 
 // Wait waits until the server has stopped (its context done, Stop, or an
@@ -109,10 +139,8 @@ func newServer(ctx context.Context, addr net.Addr, opts []ServeOption, body func
 	}
 	sctx, stop := context.WithCancel(ctx)
 	s := &Server{addr: addr, stop: stop}
-	s.cutCtx, s.cut = context.WithCancel(context.Background())
 	s.loop = Go(sctx, func(ctx context.Context) error {
 		defer stop()
-		defer s.cut() // release the cut context's resources
 		return body(ctx, s, &cfg)
 	}, WithName("server "+addr.String()))
 	return s
@@ -150,28 +178,28 @@ func spawnHandler(ctx context.Context, p *Pool, handlers *Group, cfg *serveConfi
 	return true, nil
 }
 
-// drain ends a server's handlers: it waits for them for the grace period
-// (or until Stop's context cuts it short), then cancels the ones left,
-// calls kill if not nil, and waits for them.
-func (s *Server) drain(ctx context.Context, handlers *Group, cfg *serveConfig, kill func()) {
+// drain ends a server's handlers, once it has stopped accepting: it waits
+// for them for the grace period (unless a Stop's context ended: see
+// cutGrace), then kills the ones left and waits for them.
+func (s *Server) drain(ctx context.Context, cfg *serveConfig) {
 	wctx := context.WithoutCancel(ctx) // the loop's context is done by now
-	gctx, endGrace := context.WithCancel(wctx)
-	defer endGrace()
-	stopCut := context.AfterFunc(s.cutCtx, endGrace)
-	defer stopCut()
-	if cfg.grace >= 0 {
-		var cancel context.CancelFunc
-		gctx, cancel = withTimeout(gctx, cfg.grace, context.DeadlineExceeded) // on the hub's clock
-		defer cancel()
+	s.mu.Lock()
+	s.draining = true
+	cut := s.cut
+	s.mu.Unlock()
+	if !cut {
+		gctx := wctx
+		if cfg.grace >= 0 {
+			var cancel context.CancelFunc
+			gctx, cancel = withTimeout(wctx, cfg.grace, context.DeadlineExceeded) // on the hub's clock
+			defer cancel()
+		}
+		if s.handlers.Join(gctx) == nil {
+			return
+		}
 	}
-	if handlers.Join(gctx) == nil {
-		return
-	}
-	cancelAll(handlers.Active())
-	if kill != nil {
-		kill()
-	}
-	handlers.Join(wctx)
+	s.killHandlers()
+	s.handlers.Join(wctx)
 }
 
 // StartServer starts serving ln in the background and returns at once:
@@ -216,10 +244,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *Pool, handl
 			return conn, err
 		}
 	}
-	var (
-		handlers Group
-		loopErr  error
-	)
+	var loopErr error
 	for {
 		conn, err := accept()
 		if err != nil {
@@ -228,7 +253,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *Pool, handl
 			}
 			break
 		}
-		ok, err := spawnHandler(ctx, p, &handlers, cfg, func(hctx context.Context) error {
+		ok, err := spawnHandler(ctx, p, &s.handlers, cfg, func(hctx context.Context) error {
 			defer conn.Close()
 			stop := context.AfterFunc(hctx, func() { conn.Close() })
 			defer stop()
@@ -245,7 +270,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *Pool, handl
 		}
 	}
 	ln.Close()
-	s.drain(ctx, &handlers, cfg, nil)
+	s.drain(ctx, cfg)
 	return loopErr
 }
 
@@ -305,6 +330,7 @@ func StartDatagramServer(ctx context.Context, pc net.PacketConn, p *Pool, handle
 // readLoop is a datagram server's loop, on its own green thread.
 func (s *Server) readLoop(ctx context.Context, pc net.PacketConn, p *Pool, handle func(ctx context.Context, data []byte, addr net.Addr) error, cfg *serveConfig) error {
 	defer pc.Close()
+	s.onKill = func() { pc.Close() } // interrupt the killed handlers' I/O on pc
 	stopRead := context.AfterFunc(ctx, func() {
 		// Interrupt ReadFrom but keep pc open for the handlers' replies.
 		if pc.SetReadDeadline(time.Unix(1, 0)) != nil {
@@ -320,10 +346,7 @@ func (s *Server) readLoop(ctx context.Context, pc net.PacketConn, p *Pool, handl
 			return n, addr, err
 		}
 	}
-	var (
-		handlers Group
-		loopErr  error
-	)
+	var loopErr error
 	for ctx.Err() == nil {
 		n, addr, err := read(buf)
 		if err != nil {
@@ -333,7 +356,7 @@ func (s *Server) readLoop(ctx context.Context, pc net.PacketConn, p *Pool, handl
 			break
 		}
 		data := bytes.Clone(buf[:n])
-		_, err = spawnHandler(ctx, p, &handlers, cfg, func(hctx context.Context) error {
+		_, err = spawnHandler(ctx, p, &s.handlers, cfg, func(hctx context.Context) error {
 			return handle(hctx, data, addr)
 		})
 		if err != nil {
@@ -343,7 +366,7 @@ func (s *Server) readLoop(ctx context.Context, pc net.PacketConn, p *Pool, handl
 			break
 		}
 	}
-	s.drain(ctx, &handlers, cfg, func() { pc.Close() })
+	s.drain(ctx, cfg)
 	return loopErr
 }
 
