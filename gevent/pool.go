@@ -71,6 +71,15 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // There is no Add or Discard (gevent's adoption of a greenlet spawned
 // elsewhere): see Len for why, and use a Group to track such green threads.
 //
+// There is no initializer (multiprocessing's Pool(initializer=f,
+// initargs=...), run once in each worker process to set up its globals).
+// Go has no worker-local state for it to set up: no goroutine-local
+// storage, and a task does not know which ants worker runs it (ants has no
+// per-worker hook, workers come and go with WithExpiry, and on a Hub the
+// tasks are the hub's coroutines, not pool workers). Set up per task
+// instead, or share expensive per-worker state through a sync.Pool (taken
+// and put back in the task) or a value made once with sync.OnceValue.
+//
 // The zero Pool is ready to use and unbounded, like gevent's
 // Pool(size=None): every spawn starts its task at once on a new goroutine
 // (no ants pool), Size returns 0 and FreeCount math.MaxInt, and Map and
