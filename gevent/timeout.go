@@ -41,6 +41,10 @@ func (e *TimeoutError) Is(target error) bool {
 // so its first blocking call of this package fails with the timeout error;
 // that is the port of gevent's Timeout(0), which expires as soon as control
 // returns to the event loop. On a Hub, After runs on the hub's clock.
+//
+// Context gives the Timeout as a context.Context to pass down a call chain
+// (gevent's timeout.start() ... timeout.close()); WithTimeoutValue and
+// WithTimeoutOr are with_timeout for functions with a result.
 type Timeout struct {
 	// After is how long the function may run: zero means no limit, a
 	// negative duration that the time is up before the function starts.
@@ -165,9 +169,11 @@ func WithTimeoutValue[T any](ctx context.Context, d time.Duration, fn func(ctx c
 
 // WithTimeoutOr is WithTimeoutValue that returns timeoutValue and a nil
 // error when the time runs out: gevent's with_timeout(d, fn,
-// timeout_value=timeoutValue). Only this call's own expiry is replaced: fn's
-// errors, and the expiry of an outer Timeout or of ctx, are returned as
-// they are.
+// timeout_value=timeoutValue). It does so whenever the time ran out before
+// fn returned an error, whatever that error (an error fn made of the
+// expiry, as net/http does, included). Only this call's own expiry is
+// replaced: fn's errors in time, and the expiry of an outer Timeout or the
+// end of ctx, are returned as they are, with T's zero value.
 func WithTimeoutOr[T any](ctx context.Context, d time.Duration, timeoutValue T, fn func(ctx context.Context) (T, error)) (T, error) {
 	if d == 0 {
 		return fn(ctx)
