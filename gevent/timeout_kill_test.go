@@ -98,6 +98,15 @@ func TestTimeoutContextFree(t *testing.T) {
 	require.ErrorAs(t, context.Cause(tctx), &te)
 	assert.Equal(t, 5*time.Millisecond, te.After)
 
+	// A Queue's Get cut short by it raises the Timeout, not Empty, as
+	// Python's `with Timeout(d): q.get()`.
+	qctx, qcancel := TimeoutContext(ctx, time.Millisecond)
+	var q Queue[int]
+	_, err = q.Get(qctx)
+	qcancel()
+	assert.ErrorIs(t, err, ErrTimeout)
+	assert.NotErrorIs(t, err, ErrEmpty)
+
 	// cancel before expiry: Canceled, as context.WithTimeout.
 	tctx, cancel = TimeoutContext(ctx, time.Hour)
 	cancel()
