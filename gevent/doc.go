@@ -13,6 +13,8 @@
 //	g.kill() / p.terminate()           g.Kill(ctx)  (g.Cancel() does not wait)
 //	gevent.joinall(gs, timeout=1)      gevent.JoinAll(ctx, gs, gevent.JoinTimeout(time.Second))
 //	gevent.killall(gs)                 gevent.KillAll(ctx, gs)
+//	g.kill(exception=E)                g.KillWith(ctx, e)  (g.CancelWith(e) does not wait); not Successful
+//	gevent.killall(gs, exception=E)    gevent.KillAllWith(ctx, gs, e)
 //	gevent.sleep(1) / sleep(0)         gevent.Sleep(ctx, time.Second) / gevent.Sleep(ctx, 0)
 //	gevent.getcurrent()                gevent.Current(ctx)
 //	except GreenletExit                errors.Is(err, gevent.ErrGreenletExit)
@@ -22,6 +24,9 @@
 //	Semaphore(n), BoundedSemaphore(n)  gevent.NewSemaphore(n), gevent.NewBoundedSemaphore(n): Acquire(ctx), Release()
 //	with gevent.Timeout(s, exc):       gevent.Timeout{After: d, Err: exc}.Run(ctx, fn); gevent.WithTimeout(ctx, d, fn)
 //	Timeout(None) / Timeout(0)         gevent.Timeout{} (never) / gevent.Timeout{After: -1} (expired at the first block)
+//	with_timeout(s, f) with a result   v, err := gevent.WithTimeoutValue(ctx, d, f)  (f returns (T, error))
+//	with_timeout(s, f, timeout_value=v) gevent.WithTimeoutOr(ctx, d, v, f)
+//	t = Timeout(s); t.start(); ...     tctx, cancel := gevent.TimeoutContext(ctx, d) / Timeout{...}.Context(ctx): a deadline to pass down
 //	q.get(timeout=1) raising Empty     q.Get(ctx with a 1s deadline): errors.Is(err, gevent.ErrEmpty)
 //	Queue(maxsize): put/get            q := gevent.NewQueue[T](n); q.Put(ctx, v); q.Get(ctx); PutNowait/GetNowait (ErrFull/ErrEmpty)
 //	JoinableQueue: task_done/join      q.TaskDone(); q.Join(ctx)   (every Queue is joinable, as gevent's since 25.4)
@@ -90,7 +95,9 @@
 //
 // A green thread killed counts as successful, as in gevent: Successful is
 // true and JoinAll's RaiseError ignores it, while Err reports the
-// ErrGreenletExit so that Go code can tell it from a normal end.
+// ErrGreenletExit so that Go code can tell it from a normal end. A green
+// thread killed with an error of the caller's (KillWith, gevent's
+// kill(exception=E)) has failed with that error.
 //
 // # Testing
 //

@@ -87,7 +87,7 @@ func ctxError(ctx context.Context) error {
 		return &canceledError{err, cause}
 	}
 	if t := threadFrom(ctx); t != nil && t.killed.Load() && errors.Is(err, context.Canceled) {
-		return &canceledError{err, ErrGreenletExit}
+		return &canceledError{err, t.killReason()}
 	}
 	return err
 }

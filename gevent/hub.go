@@ -72,8 +72,9 @@ import (
 // on.
 //
 // On a virtual clock, time moves only through this package: use Sleep and
-// the package's timeouts (Timeout, WithTimeout, JoinTimeout), not
-// context.WithTimeout, whose deadlines follow the wall clock.
+// the package's timeouts (Timeout, WithTimeout, TimeoutContext,
+// JoinTimeout), not context.WithTimeout, whose deadlines follow the wall
+// clock.
 //
 // A virtual hub that has nothing left to run (every green thread blocked,
 // none inside Blocking, no timer pending) tells the main green thread, as

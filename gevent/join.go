@@ -145,3 +145,17 @@ func KillAll[G Joinable](ctx context.Context, gs []G) error {
 	}
 	return nil
 }
+
+// KillAllWith is KillAll with e as the reason of every kill (see
+// Thread.CancelWith): gevent.killall(greenlets, exception=e).
+func KillAllWith[G Joinable](ctx context.Context, gs []G, e error) error {
+	for _, g := range gs {
+		g.thread().CancelWith(e)
+	}
+	for _, g := range gs {
+		if err := g.Join(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -45,6 +45,7 @@ type Thread struct {
 	joiners  waitq     // parked in Join
 	onEnd    *[]func() // Link callbacks, in link order (made on the first)
 	err      error     // the body's error, once finished
+	killErr  error     // KillWith's error, if the kill came with one
 	hubw     *waiter   // on a Hub: the waiter t is parked with (hub's mutex)
 	co       *hubCo    // on a Hub: t's coroutine
 	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
@@ -134,9 +135,11 @@ func (t *Thread) Dead() bool { return t.Ready() }
 func (t *Thread) Alive() bool { return t.state.Load() != finished }
 
 // Successful reports whether the green thread finished without an error, or
-// was ended by a kill: gevent's successful(), which counts a GreenletExit as
-// success (exception is None). Err still reports the kill, as an error
-// matching ErrGreenletExit, so that Go code can tell the two apart.
+// was ended by a plain kill: gevent's successful(), which counts a
+// GreenletExit as success (exception is None). Err still reports the kill,
+// as an error matching ErrGreenletExit, so that Go code can tell the two
+// apart. A green thread killed with an error of its own (KillWith) is not
+// successful, as gevent's kill(exception=E) leaves exception set to E.
 func (t *Thread) Successful() bool {
 	if !t.Ready() {
 		return false
@@ -153,7 +156,8 @@ func failed(err error) bool { return err != nil && !errors.Is(err, ErrGreenletEx
 // when it succeeded, a *PanicError if the body panicked, and an error
 // matching ErrGreenletExit (and context.Canceled) if it was killed: before
 // it started, or by a blocking call of this package that the kill
-// interrupted and whose error the body returned. gevent's exception is None
+// interrupted and whose error the body returned; for KillWith(ctx, e), an
+// error matching e (and context.Canceled) instead. gevent's exception is None
 // for a kill (its value is the GreenletExit); Err reports it so that Go code
 // can tell a kill from a success, while Successful counts it as gevent does.
 func (t *Thread) Err() error {
@@ -220,6 +224,54 @@ func (t *Thread) Kill(ctx context.Context) error {
 	return t.Join(ctx)
 }
 
+// CancelWith is Cancel with e as the reason of the kill: gevent's
+// kill(exception=e, block=False). The body's blocking calls of this package
+// return an error matching e and context.Canceled (not ErrGreenletExit),
+// and so does Err once the green thread has finished, if the body returned
+// that error or was killed before it started; the green thread is then not
+// Successful. A nil e, or ErrGreenletExit itself, makes it a plain Cancel.
+// Only the first kill gives the reason: a green thread already killed or
+// cancelled keeps its own, and the green threads spawned with its context
+// end with ErrGreenletExit, as for a plain kill.
+func (t *Thread) CancelWith(e error) {
+	if t.state.Load() == finished {
+		return
+	}
+	if e != nil && e != ErrGreenletExit {
+		t.mu.Lock()
+		if t.ctxErr == nil && !t.killed.Load() {
+			t.killErr = e
+			t.killed.Store(true)
+		}
+		t.mu.Unlock()
+	}
+	t.Cancel()
+}
+
+// KillWith is Kill with e as the reason of the kill (see CancelWith):
+// gevent's kill(exception=e). It waits for the green thread to finish or
+// for ctx to be done, as Kill does.
+func (t *Thread) KillWith(ctx context.Context, e error) error {
+	if t.state.Load() == finished {
+		return nil
+	}
+	if threadFrom(ctx) == t {
+		return ErrJoinSelf
+	}
+	t.CancelWith(e)
+	return t.Join(ctx)
+}
+
+// killReason is what t's kill reports: KillWith's error, or ErrGreenletExit.
+func (t *Thread) killReason() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.killErr != nil {
+		return t.killErr
+	}
+	return ErrGreenletExit
+}
+
 // start moves t from pending to running, unless it was killed first.
 func (t *Thread) start() bool {
 	if t.killed.Load() || !t.state.CompareAndSwap(pending, running) {
@@ -231,8 +283,14 @@ func (t *Thread) start() bool {
 
 // finish records the body's error, wakes the joiners and runs the links.
 func (t *Thread) finish(err error) {
-	if err != nil && t.killed.Load() && errors.Is(err, context.Canceled) && !errors.Is(err, ErrGreenletExit) {
-		err = &canceledError{err, ErrGreenletExit}
+	if err != nil && t.killed.Load() && errors.Is(err, context.Canceled) {
+		if reason := t.killReason(); err == errKilledUnstarted {
+			if reason != ErrGreenletExit {
+				err = &canceledError{context.Canceled, reason}
+			}
+		} else if !errors.Is(err, reason) {
+			err = &canceledError{err, reason}
+		}
 	}
 	t.mu.Lock()
 	t.err = err

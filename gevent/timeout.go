@@ -41,6 +41,10 @@ func (e *TimeoutError) Is(target error) bool {
 // so its first blocking call of this package fails with the timeout error;
 // that is the port of gevent's Timeout(0), which expires as soon as control
 // returns to the event loop. On a Hub, After runs on the hub's clock.
+//
+// Context gives the Timeout as a context.Context to pass down a call chain
+// (gevent's timeout.start() ... timeout.close()); WithTimeoutValue and
+// WithTimeoutOr are with_timeout for functions with a result.
 type Timeout struct {
 	// After is how long the function may run: zero means no limit, a
 	// negative duration that the time is up before the function starts.
@@ -50,13 +54,20 @@ type Timeout struct {
 	Err error
 }
 
-// Run calls fn with a context derived from ctx that is cancelled, with the
-// timeout error as its cause (context.Cause), once t.After has passed.
-// Every blocking call of this package made with that context then returns
-// an error matching the timeout error. Run returns fn's error, except when
-// the time ran out before fn returned an error: then it returns the timeout
-// error (t.Err, or a *TimeoutError). A fn that returns nil succeeded, even
-// if the time ran out just as it returned. Run never leaves a timer behind.
+// Run calls fn with a context derived from ctx that ends, with the timeout
+// error as its cause (context.Cause), once t.After has passed; the context's
+// Deadline reports when (see Context). Every blocking call of this package
+// made with that context then returns an error matching the timeout error.
+//
+// Run returns fn's error when the time did not run out. When it ran out
+// before fn returned an error, Run returns the timeout error (t.Err, or a
+// *TimeoutError), as gevent raises the Timeout: the very value if fn's
+// error already matches it (fn returned what a blocking call gave it), or
+// else an error that matches both the timeout error and fn's own error
+// with errors.Is and errors.As, so that neither is lost (a net/http call
+// cut short, for one, reports context.DeadlineExceeded, not the Timeout).
+// A fn that returns nil succeeded, even if the time ran out just as it
+// returned. Run never leaves a timer behind.
 //
 // Expiry cancels fn's context, so everything started with that context ends
 // with it: green threads spawned under it, a pool's tasks submitted with it.
@@ -66,29 +77,58 @@ func (t Timeout) Run(ctx context.Context, fn func(ctx context.Context) error) er
 	if t.After == 0 {
 		return fn(ctx)
 	}
-	expired := t.Err
-	if expired == nil {
-		expired = &TimeoutError{After: t.After}
-	}
-	var (
-		tctx   context.Context
-		cancel context.CancelFunc
-	)
-	if t.After < 0 {
-		var cancelCause context.CancelCauseFunc
-		tctx, cancelCause = context.WithCancelCause(ctx)
-		cancelCause(expired) // the time is up before fn starts
-		cancel = func() {}
-	} else {
-		tctx, cancel = withTimeout(ctx, t.After, expired)
-	}
+	expired := t.expired()
+	tctx, cancel := withTimeout(ctx, t.After, expired)
 	defer cancel()
 	err := fn(tctx)
-	if err != nil && context.Cause(tctx) == expired {
+	if err == nil || context.Cause(tctx) != expired {
+		return err
+	}
+	if errors.Is(err, expired) {
 		return expired
 	}
-	return err
+	return &expiredError{expired, err}
 }
+
+// Context returns a context derived from ctx that ends once t.After has
+// passed on ctx's clock, with the timeout error (t.Err, or a *TimeoutError)
+// as its cause, and the CancelFunc that releases its timer: a Timeout to
+// pass down a call chain, gevent's Timeout started with start().
+// Call cancel as soon as the work is done.
+//
+// In free mode the context is a deadline context (context.WithTimeoutCause):
+// Deadline reports when it expires and Err is context.DeadlineExceeded, so
+// net/http, database drivers and every API that honours a deadline see it.
+// On a Hub it runs on the hub's clock, virtual or wall: Deadline reports
+// the deadline on that clock, and once expired, Err is context.Canceled
+// (the hub's timer cancels it); on either, context.Cause is the timeout
+// error, and the blocking calls of this package return an error matching
+// it. As for Run, After == 0 means no limit (the context ends only with ctx
+// or cancel) and a negative After that the context is done already.
+func (t Timeout) Context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t.After == 0 {
+		return context.WithCancel(ctx)
+	}
+	return withTimeout(ctx, t.After, t.expired())
+}
+
+// expired is the error t reports on expiry.
+func (t Timeout) expired() error {
+	if t.Err != nil {
+		return t.Err
+	}
+	return &TimeoutError{After: t.After}
+}
+
+// expiredError is the error of a Timeout.Run whose time ran out while fn
+// failed with an error of its own: it matches both.
+type expiredError struct{ timeout, err error }
+
+func (e *expiredError) Error() string {
+	return e.timeout.Error() + " (the function returned: " + e.err.Error() + ")"
+}
+
+func (e *expiredError) Unwrap() []error { return []error{e.timeout, e.err} }
 
 // String describes the Timeout, like "Timeout(2s)".
 func (t Timeout) String() string {
@@ -105,4 +145,61 @@ func (t Timeout) String() string {
 // up (gevent's with_timeout(0, ...)).
 func WithTimeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	return Timeout{After: d}.Run(ctx, fn)
+}
+
+// WithTimeoutValue runs fn under a Timeout of d and returns its value:
+// gevent's with_timeout(d, fn) for a function with a result. The error is
+// Timeout.Run's: fn's own, or, when the time ran out before fn returned an
+// error, one matching ErrTimeout (a *TimeoutError). On an error the value
+// is T's zero value. As for Timeout, d == 0 means no limit and a negative d
+// that the time is already up.
+func WithTimeoutValue[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	var v T
+	err := Timeout{After: d}.Run(ctx, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// WithTimeoutOr is WithTimeoutValue that returns timeoutValue and a nil
+// error when the time runs out: gevent's with_timeout(d, fn,
+// timeout_value=timeoutValue). It does so whenever the time ran out before
+// fn returned an error, whatever that error (an error fn made of the
+// expiry, as net/http does, included). Only this call's own expiry is
+// replaced: fn's errors in time, and the expiry of an outer Timeout or the
+// end of ctx, are returned as they are, with T's zero value.
+func WithTimeoutOr[T any](ctx context.Context, d time.Duration, timeoutValue T, fn func(ctx context.Context) (T, error)) (T, error) {
+	if d == 0 {
+		return fn(ctx)
+	}
+	expired := &TimeoutError{After: d}
+	var v T
+	err := Timeout{After: d, Err: expired}.Run(ctx, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, expired):
+		return timeoutValue, nil
+	default:
+		var zero T
+		return zero, err
+	}
+}
+
+// TimeoutContext returns Timeout{After: d}.Context(ctx): a context that
+// ends d from now on ctx's clock (the hub's, on a Hub) with a
+// *TimeoutError as its cause, and reports that deadline. It is
+// context.WithTimeout for code that may run on a virtual clock.
+func TimeoutContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return Timeout{After: d}.Context(ctx)
 }
