@@ -46,48 +46,51 @@ func values[T any](gs []*Greenlet[T]) []T {
 }
 
 func TestWaitOrderCountTimeout(t *testing.T) {
-	ctx := context.Background()
-	var es [3]Event
-	spawn := func() []*Greenlet[int] {
-		return []*Greenlet[int]{Spawn(ctx, gate(&es[0], 0)), Spawn(ctx, gate(&es[1], 1)), Spawn(ctx, gate(&es[2], 2))}
-	}
-	gs := spawn()
-	go func() {
-		for _, i := range []int{1, 2, 0} {
-			es[i].Set()
-			gs[i].Join(ctx)
+	// In a synctest bubble: its sleeps end once the others have parked.
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		var es [3]Event
+		spawn := func() []*Greenlet[int] {
+			return []*Greenlet[int]{Spawn(ctx, gate(&es[0], 0)), Spawn(ctx, gate(&es[1], 1)), Spawn(ctx, gate(&es[2], 2))}
 		}
-	}()
-	ready, err := Wait(ctx, gs)
-	require.NoError(t, err)
-	assert.Equal(t, []int{1, 2, 0}, values(ready), "in the order they became ready")
+		gs := spawn()
+		go func() {
+			for _, i := range []int{1, 2, 0} {
+				es[i].Set()
+				gs[i].Join(ctx)
+			}
+		}()
+		ready, err := Wait(ctx, gs)
+		require.NoError(t, err)
+		assert.Equal(t, []int{1, 2, 0}, values(ready), "in the order they became ready")
 
-	for i := range es {
-		es[i].Clear()
-	}
-	gs = spawn()
-	es[2].Set()
-	require.NoError(t, gs[2].Join(ctx))
-	go func() {
-		time.Sleep(10 * time.Millisecond) // after Wait has registered
-		es[0].Set()
-	}()
-	ready, err = Wait(ctx, gs, JoinCount(2))
-	require.NoError(t, err)
-	assert.Equal(t, []int{2, 0}, values(ready), "exactly count, the ready one first")
+		for i := range es {
+			es[i].Clear()
+		}
+		gs = spawn()
+		es[2].Set()
+		require.NoError(t, gs[2].Join(ctx))
+		go func() {
+			time.Sleep(10 * time.Millisecond) // after Wait has registered
+			es[0].Set()
+		}()
+		ready, err = Wait(ctx, gs, JoinCount(2))
+		require.NoError(t, err)
+		assert.Equal(t, []int{2, 0}, values(ready), "exactly count, the ready one first")
 
-	ready, err = Wait(ctx, gs, JoinTimeout(20*time.Millisecond))
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Len(t, ready, 2)
-	es[1].Set()
-	require.NoError(t, gs[1].Join(ctx))
-	ready, err = Wait(ctx, gs)
-	require.NoError(t, err)
-	assert.Equal(t, []int{0, 1, 2}, values(ready), "already ready: input order")
+		ready, err = Wait(ctx, gs, JoinTimeout(20*time.Millisecond))
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Len(t, ready, 2)
+		es[1].Set()
+		require.NoError(t, gs[1].Join(ctx))
+		ready, err = Wait(ctx, gs)
+		require.NoError(t, err)
+		assert.Equal(t, []int{0, 1, 2}, values(ready), "already ready: input order")
 
-	ready, err = Wait(ctx, []*Greenlet[int](nil))
-	assert.NoError(t, err)
-	assert.Empty(t, ready)
+		ready, err = Wait(ctx, []*Greenlet[int](nil))
+		assert.NoError(t, err)
+		assert.Empty(t, ready)
+	})
 }
 
 func TestIWaitReadyFirstThenCompletionOrder(t *testing.T) {
@@ -185,7 +188,7 @@ func TestWaitEveryKind(t *testing.T) {
 	require.NoError(t, err)
 	var zeroPool Pool
 	objs := []Waitable{g1, &ev, &ar, &grp, pool, &zeroPool}
-	go func() {
+	sequence := func() {
 		gate1.Set()
 		g1.Join(ctx)
 		ar.Set("r")
@@ -193,11 +196,16 @@ func TestWaitEveryKind(t *testing.T) {
 		pool.Join(ctx)
 		ev.Set()
 		gate2.Set()
-	}()
+	}
 	var got []Waitable
 	for o, err := range IWait(ctx, objs) {
 		require.NoError(t, err)
 		got = append(got, o)
+		if len(got) == 1 {
+			// The zero Pool, the only one ready at the start: the others
+			// are watched by now, so each becomes ready after it is.
+			go sequence()
+		}
 	}
 	assert.Equal(t, []Waitable{&zeroPool, g1, &ar, pool, &ev, &grp}, got)
 	require.NoError(t, pool.Close())
@@ -305,7 +313,11 @@ func TestWaitKilled(t *testing.T) {
 				return call(ctx)
 			})
 			require.NoError(t, parked.Wait(ctx))
-			time.Sleep(5 * time.Millisecond)
+			until(t, func() bool { // the wait has registered with g
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				return g.watchers.head != nil
+			})
 			require.NoError(t, w.Kill(ctx))
 			assert.ErrorIs(t, w.Err(), ErrGreenletExit)
 			g.mu.Lock()
@@ -362,54 +374,57 @@ func TestAsCompleted(t *testing.T) {
 }
 
 func TestWaitFutures(t *testing.T) {
-	ctx := context.Background()
-	boom := errors.New("boom")
-	var e Event
-	slow := Spawn(ctx, gate(&e, 0))
-	var killGate Event
-	killed := Spawn(ctx, gate(&killGate, 0))
-	require.NoError(t, killed.Kill(ctx))
-	var failing AsyncResult[int]
-	fs := []Future{slow, killed, &failing}
+	// In a synctest bubble: its sleeps end once the others have parked.
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		var e Event
+		slow := Spawn(ctx, gate(&e, 0))
+		var killGate Event
+		killed := Spawn(ctx, gate(&killGate, 0))
+		require.NoError(t, killed.Kill(ctx))
+		var failing AsyncResult[int]
+		fs := []Future{slow, killed, &failing}
 
-	done, notDone, err := WaitFutures(ctx, fs, FirstCompleted)
-	require.NoError(t, err)
-	assert.Equal(t, []Future{killed}, done)
-	assert.Equal(t, []Future{slow, &failing}, notDone)
+		done, notDone, err := WaitFutures(ctx, fs, FirstCompleted)
+		require.NoError(t, err)
+		assert.Equal(t, []Future{killed}, done)
+		assert.Equal(t, []Future{slow, &failing}, notDone)
 
-	go func() {
-		time.Sleep(5 * time.Millisecond)
-		failing.SetError(boom)
-	}()
-	done, notDone, err = WaitFutures(ctx, fs, FirstException)
-	require.NoError(t, err)
-	assert.Equal(t, []Future{killed, &failing}, done, "a kill is not an exception; the error is")
-	assert.Equal(t, []Future{slow}, notDone)
+		go func() {
+			time.Sleep(5 * time.Millisecond)
+			failing.SetError(boom)
+		}()
+		done, notDone, err = WaitFutures(ctx, fs, FirstException)
+		require.NoError(t, err)
+		assert.Equal(t, []Future{killed, &failing}, done, "a kill is not an exception; the error is")
+		assert.Equal(t, []Future{slow}, notDone)
 
-	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-	defer cancel()
-	done, notDone, err = WaitFutures(tctx, fs, AllCompleted)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, []Future{killed, &failing}, done)
-	assert.Equal(t, []Future{slow}, notDone)
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		defer cancel()
+		done, notDone, err = WaitFutures(tctx, fs, AllCompleted)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, []Future{killed, &failing}, done)
+		assert.Equal(t, []Future{slow}, notDone)
 
-	go e.Set()
-	done, notDone, err = WaitFutures(ctx, fs, AllCompleted)
-	require.NoError(t, err)
-	assert.Equal(t, fs, done)
-	assert.Empty(t, notDone)
+		go e.Set()
+		done, notDone, err = WaitFutures(ctx, fs, AllCompleted)
+		require.NoError(t, err)
+		assert.Equal(t, fs, done)
+		assert.Empty(t, notDone)
 
-	// FirstException without an exception is AllCompleted.
-	g := []*Greenlet[int]{Spawn(ctx, sleeper(time.Millisecond, 1)), Spawn(ctx, sleeper(2*time.Millisecond, 2))}
-	done2, notDone2, err := WaitFutures(ctx, g, FirstException)
-	require.NoError(t, err)
-	assert.Equal(t, g, done2)
-	assert.Empty(t, notDone2)
+		// FirstException without an exception is AllCompleted.
+		g := []*Greenlet[int]{Spawn(ctx, sleeper(time.Millisecond, 1)), Spawn(ctx, sleeper(2*time.Millisecond, 2))}
+		done2, notDone2, err := WaitFutures(ctx, g, FirstException)
+		require.NoError(t, err)
+		assert.Equal(t, g, done2)
+		assert.Empty(t, notDone2)
 
-	assert.Equal(t, "FIRST_EXCEPTION", FirstException.String())
-	assert.Equal(t, "ALL_COMPLETED", ReturnWhen(0).String())
-	assert.Equal(t, "FIRST_COMPLETED", FirstCompleted.String())
-	assert.Equal(t, "ReturnWhen(7)", ReturnWhen(7).String())
+		assert.Equal(t, "FIRST_EXCEPTION", FirstException.String())
+		assert.Equal(t, "ALL_COMPLETED", ReturnWhen(0).String())
+		assert.Equal(t, "FIRST_COMPLETED", FirstCompleted.String())
+		assert.Equal(t, "ReturnWhen(7)", ReturnWhen(7).String())
+	})
 }
 
 func TestDoneChannels(t *testing.T) {
@@ -501,25 +516,28 @@ func TestDoneInSynctestBubble(t *testing.T) {
 }
 
 func TestWaitConcurrentWaiters(t *testing.T) {
-	ctx := context.Background()
-	var e Event
-	gs := make([]*Greenlet[int], 50)
-	for i := range gs {
-		gs[i] = Spawn(ctx, gate(&e, i))
-	}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ready, err := Wait(ctx, gs)
-			assert.NoError(t, err)
-			assert.Len(t, ready, len(gs))
-		}()
-	}
-	time.Sleep(time.Millisecond)
-	e.Set()
-	wg.Wait()
+	// In a synctest bubble: its sleeps end once the others have parked.
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		var e Event
+		gs := make([]*Greenlet[int], 50)
+		for i := range gs {
+			gs[i] = Spawn(ctx, gate(&e, i))
+		}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ready, err := Wait(ctx, gs)
+				assert.NoError(t, err)
+				assert.Len(t, ready, len(gs))
+			}()
+		}
+		time.Sleep(time.Millisecond)
+		e.Set()
+		wg.Wait()
+	})
 }
 
 // TestIWaitHubDeterministic runs the same IWait program on a virtual hub
@@ -608,24 +626,27 @@ func TestWaitHubKilled(t *testing.T) {
 }
 
 func TestIWaitDuplicatesAndDoneCtx(t *testing.T) {
-	ctx := context.Background()
-	var e Event
-	g := Spawn(ctx, gate(&e, 1))
-	go func() {
-		time.Sleep(5 * time.Millisecond)
-		e.Set()
-	}()
-	ready, err := Wait(ctx, []*Greenlet[int]{g, g})
-	require.NoError(t, err)
-	assert.Equal(t, []*Greenlet[int]{g, g}, ready, "given twice, reported twice")
+	// In a synctest bubble: its sleeps end once the others have parked.
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		var e Event
+		g := Spawn(ctx, gate(&e, 1))
+		go func() {
+			time.Sleep(5 * time.Millisecond)
+			e.Set()
+		}()
+		ready, err := Wait(ctx, []*Greenlet[int]{g, g})
+		require.NoError(t, err)
+		assert.Equal(t, []*Greenlet[int]{g, g}, ready, "given twice, reported twice")
 
-	// Ready objects are reported even with a context that has ended; the
-	// error comes where the wait would block.
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	var never Event
-	ready2, err := Wait(cctx, []Waitable{g, &never})
-	assert.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, []Waitable{g}, ready2)
-	assert.Nil(t, never.watchers.head)
+		// Ready objects are reported even with a context that has ended; the
+		// error comes where the wait would block.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		var never Event
+		ready2, err := Wait(cctx, []Waitable{g, &never})
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, []Waitable{g}, ready2)
+		assert.Nil(t, never.watchers.head)
+	})
 }
