@@ -20,7 +20,7 @@ type AsyncResult[T any] struct {
 	mu      sync.Mutex
 	value   T
 	err     error
-	waiters waitq
+	waiters flagq
 	// watchers are the Waits on r and its Done channel (see wait.go).
 	watchers watchList
 }

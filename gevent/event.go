@@ -15,7 +15,7 @@ import (
 type Event struct {
 	set     atomic.Bool
 	mu      sync.Mutex
-	waiters waitq
+	waiters flagq
 	// watchers are the Waits on e and its Done channel (see wait.go).
 	watchers watchList
 }

@@ -142,7 +142,8 @@ type hubTimeout struct {
 // hubCo is what a hub green thread has of the hub: its body and the
 // coroutine that runs it.
 type hubCo struct {
-	turn     waiter // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
+	turn     waiter  // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
+	parked   *waiter // the waiter the green thread is parked with (hub's mutex)
 	body     func()
 	wk       *hubWorker  // from the first turn on
 	blocking atomic.Bool // inside Blocking: the package's calls wait as in free mode
@@ -612,7 +613,7 @@ func (h *Hub) loopExit() bool {
 	if h.main == nil {
 		return false
 	}
-	if w := h.main.hubw; w != nil && w.hs == hubParked {
+	if w := h.main.co.parked; w != nil && w.hs == hubParked {
 		w.exit = true
 		h.makeReady(w)
 		return true
@@ -684,7 +685,7 @@ func (h *Hub) cancelLinked() bool {
 		h.mu.Lock()
 	}
 	for _, t := range fire {
-		if w := t.hubw; w != nil && w.hs == hubParked {
+		if w := t.co.parked; w != nil && w.hs == hubParked {
 			h.makeReady(w)
 		}
 	}
@@ -780,7 +781,7 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	if w.hs == hubIdle {
 		w.hs = hubParked
 	}
-	t.hubw = w
+	t.co.parked = w
 	var to *hubTimeout
 	if ctx != context.Context(&t.ctx) && ctx.Done() != nil {
 		if to = h.timeouts[ctx]; to != nil {
@@ -817,7 +818,7 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		stop()
 		clearTok()
 	}
-	t.hubw = nil
+	t.co.parked = nil
 	w.hs = final
 	exit := w.exit
 	w.exit, w.woken = false, false
@@ -878,7 +879,7 @@ func (h *Hub) cancelled(t *Thread) {
 		return
 	}
 	h.mu.Lock()
-	if w := t.hubw; w != nil && w.hs == hubParked {
+	if w := t.co.parked; w != nil && w.hs == hubParked {
 		h.makeReady(w)
 	}
 	idle := h.idle

@@ -48,7 +48,7 @@ func TestEvent(t *testing.T) {
 			return err
 		})
 	}
-	until(t, func() bool { return queued(&e.mu, &e.waiters) == n })
+	until(t, func() bool { return queued(&e.mu, &e.waiters.waitq) == n })
 	assert.Zero(t, woke.Load())
 	e.Set()
 	_, err := JoinAll(ctx, gs, RaiseError())
@@ -63,7 +63,7 @@ func TestEvent(t *testing.T) {
 	defer cancel()
 	err = e.Wait(tctx)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "Python's wait(timeout) returning False")
-	assert.Zero(t, queued(&e.mu, &e.waiters), "a timed-out waiter leaves the queue")
+	assert.Zero(t, queued(&e.mu, &e.waiters.waitq), "a timed-out waiter leaves the queue")
 }
 
 func TestAsyncResult(t *testing.T) {
@@ -73,7 +73,7 @@ func TestAsyncResult(t *testing.T) {
 	assert.Equal(t, "", r.Value())
 	assert.NoError(t, r.Err())
 	g := Spawn(ctx, func(ctx context.Context) (string, error) { return r.Get(ctx) })
-	until(t, func() bool { return queued(&r.mu, &r.waiters) == 1 })
+	until(t, func() bool { return queued(&r.mu, &r.waiters.waitq) == 1 })
 	require.NoError(t, r.Set("hello"))
 	v, err := g.Get(ctx)
 	require.NoError(t, err)
@@ -418,9 +418,9 @@ func TestKillWakesEveryBlockingCall(t *testing.T) {
 			func() bool { return queued(&forever.mu, &forever.joiners) > 0 }},
 		{"JoinAll", func(ctx context.Context) error { _, err := JoinAll(ctx, []*Greenlet[struct{}]{forever}); return err },
 			func() bool { return queued(&forever.mu, &forever.joiners) > 0 }},
-		{"Event.Wait", ev.Wait, func() bool { return queued(&ev.mu, &ev.waiters) > 0 }},
+		{"Event.Wait", ev.Wait, func() bool { return queued(&ev.mu, &ev.waiters.waitq) > 0 }},
 		{"AsyncResult.Get", func(ctx context.Context) error { _, err := ar.Get(ctx); return err },
-			func() bool { return queued(&ar.mu, &ar.waiters) > 0 }},
+			func() bool { return queued(&ar.mu, &ar.waiters.waitq) > 0 }},
 		{"Lock.Acquire", lk.Acquire, func() bool { return queued(&lk.mu, &lk.waiters) > 0 }},
 		{"RLock.Acquire", rl.Acquire, func() bool { return queued(&rl.mu, &rl.waiters) > 0 }},
 		{"Semaphore.Acquire", sem.Acquire, func() bool { return sem.Waiters() > 0 }},

@@ -45,9 +45,8 @@ type Thread struct {
 	joiners  waitq     // parked in Join
 	onEnd    *[]func() // Link callbacks, in link order (made on the first)
 	err      error     // the body's error, once finished
-	killErr  error     // KillWith's error, if the kill came with one
-	hubw     *waiter   // on a Hub: the waiter t is parked with (hub's mutex)
-	co       *hubCo    // on a Hub: t's coroutine
+	killErr  *error    // KillWith's error, if the kill came with one (t.mu); a pointer keeps Thread small
+	co       *hubCo    // on a Hub: t's coroutine and where it is parked
 	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
 	// is first the waiter t starts with.
 	spare atomic.Pointer[waiter]
@@ -240,7 +239,7 @@ func (t *Thread) CancelWith(e error) {
 	if e != nil && e != ErrGreenletExit {
 		t.mu.Lock()
 		if t.ctxErr == nil && !t.killed.Load() {
-			t.killErr = e
+			t.killErr = &e
 			t.killed.Store(true)
 		}
 		t.mu.Unlock()
@@ -267,7 +266,7 @@ func (t *Thread) killReason() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.killErr != nil {
-		return t.killErr
+		return *t.killErr
 	}
 	return ErrGreenletExit
 }

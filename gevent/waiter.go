@@ -211,7 +211,7 @@ func block(ctx context.Context, mu *sync.Mutex, q *waitq) error {
 // On a Hub, a wait that finds the flag set while green threads woken by the
 // set have not run yet gives them the turn first, as gevent's does: they
 // were waiting before it.
-func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) error {
+func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *flagq) error {
 	if flag.Load() {
 		return afterNotified(ctx, q)
 	}
@@ -220,7 +220,7 @@ func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) 
 		mu.Unlock()
 		return afterNotified(ctx, q)
 	}
-	err := block(ctx, mu, q)
+	err := block(ctx, mu, &q.waitq)
 	if err == nil {
 		q.notifying.Add(-1)
 	}
@@ -229,7 +229,7 @@ func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *waitq) 
 
 // afterNotified lets the green threads that notifyAll woke in q run first,
 // on a Hub; it returns nil.
-func afterNotified(ctx context.Context, q *waitq) error {
+func afterNotified(ctx context.Context, q *flagq) error {
 	if q.notifying.Load() > 0 {
 		if s := schedOf(ctx); s != nil {
 			s.sleep(ctx, 0)
@@ -238,9 +238,16 @@ func afterNotified(ctx context.Context, q *waitq) error {
 	return nil
 }
 
+// flagq is the wait queue of a flag (Event, AsyncResult): its waiters, and
+// how many of those the last notifyAll woke have not returned yet.
+type flagq struct {
+	waitq
+	notifying atomic.Int32 // woken by notifyAll and not yet out of waitFlag
+}
+
 // notifyAll wakes every waiter of q, oldest first, counting them as being
 // notified until they have returned from waitFlag.
-func (q *waitq) notifyAll() {
+func (q *flagq) notifyAll() {
 	q.notifying.Add(int32(q.n))
 	q.wakeAll()
 }
@@ -276,7 +283,6 @@ type waitq struct {
 	head, tail *waiter
 	n          int
 	spare      atomic.Pointer[waiter] // for the plain goroutines that wait here (see getWaiter)
-	notifying  atomic.Int32           // woken by notifyAll and not yet out of waitFlag
 }
 
 // push appends w.
