@@ -60,7 +60,7 @@ import (
 // (to the loop and on) and a lock of the hub: about 96 ns here, 2.4x a
 // greenlet switch of package greenlet and 17x faster than gevent's. A spawn
 // reuses an idle coroutine (a hub keeps up to 256): spawn and join cost
-// about 1.5x a go statement with a sync.WaitGroup. An idle green thread
+// 1.5x to 2x a go statement with a sync.WaitGroup. An idle green thread
 // holds about 5 KiB (its coroutine's stack and its objects).
 //
 // # Blocking outside the package
