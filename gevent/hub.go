@@ -406,6 +406,16 @@ func (h *Hub) leave(t *Thread) {
 	h.mu.Unlock()
 }
 
+// unlockSignal releases h.mu, then wakes the loop if it was waiting: after
+// a change made from outside the hub's turn that the loop must see.
+func (h *Hub) unlockSignal() {
+	idle := h.idle
+	h.mu.Unlock()
+	if idle {
+		h.signal()
+	}
+}
+
 // signal tells the loop, if it waits, that something may have changed.
 func (h *Hub) signal() {
 	select {
@@ -698,11 +708,7 @@ func (h *Hub) ready(w *waiter) {
 	h.mu.Lock()
 	w.woken = true
 	h.makeReady(w)
-	idle := h.idle
-	h.mu.Unlock()
-	if idle {
-		h.signal()
-	}
+	h.unlockSignal()
 }
 
 // makeReady queues w for the turn; h.mu is held. Waiters already ready,
@@ -849,11 +855,7 @@ func (h *Hub) readyToken(tok *parkToken) {
 		w.woken = true
 		h.makeReady(w)
 	}
-	idle := h.idle
-	h.mu.Unlock()
-	if idle {
-		h.signal()
-	}
+	h.unlockSignal()
 }
 
 // deleteWaiter removes w from ws, keeping the order.
@@ -882,11 +884,7 @@ func (h *Hub) cancelled(t *Thread) {
 	if w := t.co.parked; w != nil && w.hs == hubParked {
 		h.makeReady(w)
 	}
-	idle := h.idle
-	h.mu.Unlock()
-	if idle {
-		h.signal()
-	}
+	h.unlockSignal()
 }
 
 // sleep suspends the calling green thread for d on the hub's clock.
@@ -948,11 +946,7 @@ func (h *Hub) watchTimeout(ctx, tctx context.Context, cancel context.CancelCause
 			}
 			h.wakeTimeout(to)
 		}
-		idle := h.idle
-		h.mu.Unlock()
-		if idle {
-			h.signal()
-		}
+		h.unlockSignal()
 	}
 }
 
@@ -996,11 +990,7 @@ func (h *Hub) afterFunc(d time.Duration, f func()) (stop func() bool) {
 		return time.AfterFunc(d, f).Stop
 	}
 	tm := h.addTimer(d, nil, f)
-	idle := h.idle
-	h.mu.Unlock()
-	if idle {
-		h.signal()
-	}
+	h.unlockSignal()
 	return func() bool { return h.stopTimer(tm) }
 }
 
@@ -1038,11 +1028,7 @@ func (h *Hub) stopTimer(tm *hubTimer) bool {
 	if tm.index >= 0 {
 		heap.Remove(&h.timers, tm.index) // a stopped timer holds no memory
 	}
-	idle := h.idle
-	h.mu.Unlock()
-	if idle {
-		h.signal() // the loop may be waiting for it alone
-	}
+	h.unlockSignal()
 	return true
 }
 
