@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Greenlet is a green thread with a result of type T: gevent's Greenlet, and

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Thread is the part of every green thread that does not depend on its result
