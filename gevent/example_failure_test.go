@@ -18,7 +18,8 @@ import (
 // collector is run by hand.
 func ExampleSetFailureHandler() {
 	reports := make(chan string, 1)
-	prev := gevent.SetFailureHandler(func(name string, err error) {
+	prev := gevent.FailureHandler()
+	gevent.SetFailureHandler(func(name string, err error) {
 		var pe *gevent.PanicError
 		if name == "worker" && errors.As(err, &pe) {
 			reports <- fmt.Sprintf("%s panicked: %v", name, pe.Value)

@@ -12,8 +12,8 @@ import (
 
 // SetFailureHandler sets what is done with an unobserved failure: a green
 // thread whose body panicked (its error is, or wraps, a *PanicError) and
-// whose error nobody read. It returns the previous handler. A nil h turns
-// reporting off. The default, FailurePrinter(os.Stderr), prints the green
+// whose error nobody read. A nil h turns reporting off; FailureHandler
+// returns the current handler, to restore it later. The default, FailurePrinter(os.Stderr), prints the green
 // thread's name and the panic with its stack once, as gevent prints the
 // traceback of a greenlet that raised (Hub.handle_error). A program may set
 // a logger or a metrics counter instead. The setting is process-wide and
@@ -46,8 +46,14 @@ import (
 //
 // Cost: nothing on the success path nor for a plain error; a panicking
 // green thread pays one map entry and one runtime cleanup.
-func SetFailureHandler(h func(name string, err error)) (previous func(name string, err error)) {
-	return failureHandler.Swap(&handlerBox{h}).h
+func SetFailureHandler(h func(name string, err error)) {
+	failureHandler.Store(&handlerBox{h})
+}
+
+// FailureHandler returns the handler SetFailureHandler set last (nil if
+// reporting is off), initially FailurePrinter(nil).
+func FailureHandler() func(name string, err error) {
+	return failureHandler.Load().h
 }
 
 // FailurePrinter returns the handler that writes a failure to w (standard

@@ -25,7 +25,8 @@ type report struct {
 func catchReports(t *testing.T, prefix string) <-chan report {
 	t.Helper()
 	ch := make(chan report, 16)
-	prev := SetFailureHandler(func(name string, err error) {
+	prev := FailureHandler()
+	SetFailureHandler(func(name string, err error) {
 		if len(name) >= len(prefix) && name[:len(prefix)] == prefix {
 			ch <- report{name, err}
 		}
@@ -98,7 +99,10 @@ func TestReadPanicIsNotReported(t *testing.T) {
 		"Successful": func(g *Greenlet[int]) { _ = g.Join(ctx); _ = g.Successful() },
 		"LinkAfter":  func(g *Greenlet[int]) { _ = g.Join(ctx); g.Link(func(*Greenlet[int]) {}) },
 		"JoinAll":    func(g *Greenlet[int]) { _, _ = JoinAll(ctx, []*Greenlet[int]{g}, RaiseError()) },
-		"Wait":       func(g *Greenlet[int]) { _ = g.Join(ctx); _, _, _ = WaitFutures(ctx, []*Greenlet[int]{g}, FirstException) },
+		"Wait": func(g *Greenlet[int]) {
+			_ = g.Join(ctx)
+			_, _, _ = WaitFutures(ctx, []*Greenlet[int]{g}, FirstException)
+		},
 	}
 	for name, f := range read {
 		t.Run(name, func(t *testing.T) {
@@ -175,7 +179,8 @@ func TestFailurePrinter(t *testing.T) {
 // A handler that panics does not crash the program.
 func TestFailureHandlerPanics(t *testing.T) {
 	called := make(chan struct{}, 1)
-	prev := SetFailureHandler(func(string, error) { called <- struct{}{}; panic("handler") })
+	prev := FailureHandler()
+	SetFailureHandler(func(string, error) { called <- struct{}{}; panic("handler") })
 	defer SetFailureHandler(prev)
 	unreadMu.Lock()
 	unread[0] = unreadFailure{"nobody", errors.New("x")}
@@ -185,9 +190,10 @@ func TestFailureHandlerPanics(t *testing.T) {
 	reportUnread(0) // already reported: nothing
 }
 
-func TestSetFailureHandlerReturnsPrevious(t *testing.T) {
-	prev := SetFailureHandler(nil)
+func TestFailureHandlerReturnsCurrent(t *testing.T) {
+	prev := FailureHandler()
 	defer SetFailureHandler(prev)
-	assert.NotNil(t, prev)
-	assert.Nil(t, SetFailureHandler(prev))
+	assert.NotNil(t, prev, "the default is on")
+	SetFailureHandler(nil)
+	assert.Nil(t, FailureHandler())
 }

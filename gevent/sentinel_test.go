@@ -49,8 +49,9 @@ func TestPanicErrorIsOneType(t *testing.T) {
 	require.ErrorAs(t, err, &gp)
 	assert.Equal(t, "in a greenlet", gp.Value)
 
+	prev := gevent.FailureHandler()
 	gevent.SetFailureHandler(nil)
-	defer gevent.SetFailureHandler(gevent.FailurePrinter(nil))
+	defer gevent.SetFailureHandler(prev)
 	g := gevent.Go(context.Background(), func(context.Context) error { panic(errBoomSentinel) })
 	_, err = g.Get(context.Background())
 	require.ErrorAs(t, err, &cp)
