@@ -17,7 +17,7 @@
 //	except StopIteration                 errors.Is(err, coro.ErrStopIteration)
 //	except GeneratorExit                 errors.Is(err, coro.ErrGeneratorExit)
 //	r = yield from sub                   r, err := coro.YieldFrom(y, sub)
-//	raise E in the body                  return r, err (or a panic: a *panics.Error with the stack)
+//	raise E in the body                  return r, err (or a panic: a *PanicError with the stack)
 //	RuntimeError: generator raised       errors.Is(err, coro.ErrGeneratorRaisedStop)
 //	  StopIteration (PEP 479)              (a *coro.RaisedStopError, Cause the original)
 //	inspect.getgeneratorstate(g)         g.State()  // coro.Created, Running, Suspended, Closed

@@ -1,6 +1,10 @@
 package coro
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/geventgo/geventgo/panics"
+)
 
 // ErrStopIteration is Python's StopIteration: Next and Send return it when
 // the body has returned without an error, and on every later call. The
@@ -68,3 +72,11 @@ func (e *RaisedStopError) Error() string {
 // Unwrap returns ErrGeneratorRaisedStop, and not Cause (see the type's
 // doc).
 func (e *RaisedStopError) Unwrap() error { return ErrGeneratorRaisedStop }
+
+// PanicError is the error a step returns when the body panicked (and the
+// body error Result reports): Value is what was passed to panic, Stack the
+// panicking goroutine's stack. It is an alias of panics.Error, the type
+// greenlet.PanicError and gevent.PanicError name too, so
+// errors.As(err, new(*coro.PanicError)) finds a panic whichever package
+// recovered it. A panic(err) unwraps to err.
+type PanicError = panics.Error

@@ -313,3 +313,22 @@ func ExampleErrGeneratorRaisedStop() {
 	// is ErrStopIteration: false
 	// cause: coro: stop iteration
 }
+
+// A panic in a generator's body comes back from the step as a
+// *coro.PanicError (an alias of panics.Error, so errors.As with
+// gevent.PanicError or greenlet.PanicError finds it too), with the panic's
+// value and stack; a panic(err) also matches err.
+func ExamplePanicError() {
+	gen := coro.New(func(y *coro.Yielder[int, int]) (int, error) {
+		y.Yield(1)
+		panic(errors.New("bad input"))
+	})
+	v, err := gen.Next()
+	fmt.Println(v, err)
+	_, err = gen.Next()
+	var pe *coro.PanicError
+	fmt.Println(errors.As(err, &pe), pe.Value, len(pe.Stack) > 0)
+	// Output:
+	// 1 <nil>
+	// true bad input true
+}

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"sync/atomic"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Gen is a generator: a body that yields values of type Y, receives values
@@ -62,7 +62,7 @@ const (
 // are what Result reports once the generator is done, and a non-nil error
 // is also what the step that ran the end returns (the exception propagating
 // out of next/send). A panic in the body is recovered and becomes that
-// error, a *panics.Error with the stack. An error that is, or wraps,
+// error, a *PanicError with the stack. An error that is, or wraps,
 // ErrStopIteration (a panic with one included) is recorded as a
 // *RaisedStopError instead, PEP 479's RuntimeError: see
 // ErrGeneratorRaisedStop.

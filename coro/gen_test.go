@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/geventgo/geventgo/coro"
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

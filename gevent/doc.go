@@ -69,7 +69,11 @@
 // errors.Is(err, context.Canceled). Go cannot stop a goroutine from outside:
 // a body that never blocks here nor watches its context runs to its end.
 // A panic in a body becomes that green thread's error, a *PanicError with
-// the stack; it never crashes the program.
+// the stack; it never crashes the program. A panic whose error nobody reads
+// (Err, Get, Successful, a Link, JoinAll with RaiseError) is not lost: it is
+// printed to standard error with the green thread's name and the stack, as
+// gevent prints a failed greenlet's traceback, when the green thread is
+// garbage collected. SetFailureHandler replaces the printer or turns it off.
 //
 // Where a kill differs from gevent's, and the idiom for gevent's behaviour:
 //

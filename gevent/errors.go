@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // ErrGreenletExit is gevent's GreenletExit: the reason a killed green thread
@@ -12,7 +13,12 @@ import (
 // that is both errors.Is(err, ErrGreenletExit) and
 // errors.Is(err, context.Canceled); so does Get on a killed green thread
 // whose body ended with its context's error.
-var ErrGreenletExit = errors.New("gevent: greenlet exit")
+//
+// It is the same value as greenlet.ErrGreenletExit, as gevent.GreenletExit
+// is greenlet.GreenletExit in Python: errors.Is matches either sentinel
+// against the other's errors. It does not match coro.ErrGeneratorExit
+// (Python's GeneratorExit is another exception).
+var ErrGreenletExit = greenlet.ErrGreenletExit
 
 // ErrJoinSelf is returned by Join, Get or Kill called by a green thread on
 // itself: waiting for its own end would block forever.
@@ -38,7 +44,11 @@ var ErrOverRelease = errors.New("gevent: semaphore released too many times")
 
 // PanicError is the error of a green thread whose body panicked: Value is
 // what was passed to panic and Stack the panicking goroutine's stack.
-// errors.As(err, new(*PanicError)) finds it.
+// errors.As(err, new(*PanicError)) finds it. It is an alias of
+// panics.Error, the type coro.PanicError and greenlet.PanicError name too:
+// one errors.As finds a panic whichever package recovered it. A green
+// thread that panicked and whose error nobody read is reported (see
+// SetFailureHandler).
 type PanicError = panics.Error
 
 // canceledError is a context error that also carries its cause (a kill's

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Greenlet is a green thread with a result of type T: gevent's Greenlet, and
@@ -145,7 +145,9 @@ func (g *Greenlet[T]) Value() T {
 // caller's goroutine, if it already has; otherwise on g's goroutine right
 // after the body, in the order links were made. gevent's link(). f must not
 // block for long: joiners of g have been woken, but g's goroutine (and, on a
-// Hub, the hub's turn) is held until f returns.
+// Hub, the hub's turn) is held until f returns. A Link counts as reading
+// g's error: a linked green thread's panic is not reported (see
+// SetFailureHandler).
 func (g *Greenlet[T]) Link(f func(*Greenlet[T])) {
-	g.onFinish(func() { f(g) })
+	g.onFinish(func() { g.markRead(); f(g) })
 }

@@ -88,6 +88,7 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 		mu       sync.Mutex
 		finished int
 		failure  error
+		failedT  *Thread
 		w        = getWaiter(ctx, nil)
 		parked   bool
 	)
@@ -99,7 +100,7 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 			defer mu.Unlock()
 			finished++
 			if failure == nil && failed(t.err) {
-				failure = t.err
+				failure, failedT = t.err, t
 			}
 			if parked && (finished >= want || (cfg.raiseError && failure != nil)) {
 				parked = false
@@ -114,6 +115,8 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 			mu.Unlock()
 			if !cfg.raiseError {
 				err = nil
+			} else if failedT != nil {
+				failedT.markRead() // returned to the caller: read
 			}
 			return err
 		}

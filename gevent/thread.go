@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Thread is the part of every green thread that does not depend on its result
@@ -33,6 +33,7 @@ type Thread struct {
 	state  atomic.Int32 // pending, running, finished
 	killed atomic.Bool
 	began  atomic.Bool // the body was entered
+	unread atomic.Bool // a failure report is pending (see SetFailureHandler); fills padding
 
 	mu     sync.Mutex
 	done   atomic.Pointer[chan struct{}] // ctx.Done, made on first use
@@ -159,13 +160,19 @@ func failed(err error) bool { return err != nil && !errors.Is(err, ErrGreenletEx
 // error matching e (and context.Canceled) instead. gevent's exception is None
 // for a kill (its value is the GreenletExit); Err reports it so that Go code
 // can tell a kill from a success, while Successful counts it as gevent does.
+// Reading a panic's error with Err cancels its report (see
+// SetFailureHandler); so do Get and Successful, which call it.
 func (t *Thread) Err() error {
 	if !t.Ready() {
 		return nil
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.err
+	err := t.err
+	t.mu.Unlock()
+	if err != nil {
+		t.markRead()
+	}
+	return err
 }
 
 // Join blocks until the green thread has finished or ctx is done, and returns
@@ -293,6 +300,9 @@ func (t *Thread) finish(err error) {
 	}
 	t.mu.Lock()
 	t.err = err
+	if err != nil {
+		t.armReport(err)
+	}
 	t.state.Store(finished)
 	t.joiners.wakeAll()
 	t.watchers.fire()

@@ -57,7 +57,7 @@
 //     ErrGreenletExit (thrown, or returned by run) kills quietly: the parent
 //     receives a nil error.
 //   - A panic in run is recovered and goes to the parent as a
-//     *panics.Error carrying the stack; it never crashes the program.
+//     *PanicError carrying the stack; it never crashes the program.
 //   - Closing the tree (Run returning) throws ErrGreenletExit into every
 //     suspended greenlet, so deferred cleanup runs and no goroutine is left.
 //

@@ -1,11 +1,19 @@
 package greenlet
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/geventgo/geventgo/panics"
+)
 
 // ErrGreenletExit is Python's GreenletExit. Throw sends it by default and
 // Close sends it to every suspended greenlet of the tree. A greenlet whose
 // run function returns it (or an error wrapping it) dies quietly: its parent's
 // pending Switch returns the value run returned and a nil error.
+//
+// gevent.ErrGreenletExit is this same value (in Python gevent.GreenletExit
+// is greenlet.GreenletExit), so errors.Is matches a gevent kill with either
+// sentinel. It does not match coro.ErrGeneratorExit.
 var ErrGreenletExit = errors.New("greenlet: GreenletExit")
 
 // ErrNoRun is delivered, like any error of a run function, to the parent of a
@@ -40,3 +48,11 @@ var ErrCycle = errors.New("greenlet: cyclic parent chain")
 // then stops it: from then on every Switch of that greenlet returns
 // ErrGreenletExit at once, without switching, until its run returns.
 var ErrIgnoredExit = errors.New("greenlet: greenlet ignored GreenletExit")
+
+// PanicError is the error delivered to a greenlet's parent (and returned by
+// Run) when a run function panicked: Value is what was passed to panic,
+// Stack the panicking goroutine's stack. It is an alias of panics.Error, the
+// type coro.PanicError and gevent.PanicError name too, so
+// errors.As(err, new(*greenlet.PanicError)) finds a panic whichever package
+// recovered it. A panic(err) unwraps to err.
+type PanicError = panics.Error

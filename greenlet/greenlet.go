@@ -4,7 +4,7 @@ import (
 	"errors"
 	"iter"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 type state uint8

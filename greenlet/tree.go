@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // A Tree is a set of greenlets that switch among themselves: its main
@@ -52,7 +52,7 @@ func NewTree[V any]() *Tree[V] {
 // closes the tree when fn returns, killing every greenlet left suspended
 // with ErrGreenletExit (their deferred cleanup runs). It returns fn's error
 // joined with Close's. A panic in fn is recovered and returned as a
-// *panics.Error carrying its stack.
+// *PanicError carrying its stack.
 func Run[V any](fn func(main *Greenlet[V]) error) (err error) {
 	t := NewTree[V]()
 	defer func() {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/geventgo/geventgo/gevent"
 	"github.com/valyala/fasthttp"
 )
 
@@ -19,8 +20,12 @@ var (
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrBodyTooLarge: the body was bigger than MaxBody.
 	ErrBodyTooLarge = errors.New("body too large")
-	// ErrTimeout: the request did not finish within Options.Timeout.
-	ErrTimeout = errors.New("timeout")
+	// ErrTimeout: the request did not finish within Options.Timeout. It
+	// is gevent.ErrTimeout itself (one sentinel per meaning: a time limit
+	// ran out), so errors.Is(r.Err, gevent.ErrTimeout) holds too, and a
+	// fetch's timeout error also matches context.DeadlineExceeded, as
+	// gevent's own timeouts do.
+	ErrTimeout = gevent.ErrTimeout
 )
 
 // fetcher wraps a fasthttp.Client with every fasthttp default that would
@@ -223,10 +228,24 @@ func classify(err error, o Options) error {
 		return fmt.Errorf("%w (limit %d bytes): %w", ErrBodyTooLarge, o.MaxBody, err)
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
 		errors.Is(err, context.DeadlineExceeded), isNetTimeout(err):
-		return fmt.Errorf("%w after %v: %w", ErrTimeout, o.Timeout, err)
+		return &timeoutError{o.Timeout, err}
 	}
 	return err
 }
+
+// timeoutError is a fetch that ran out of Options.Timeout: it reads
+// "timeout after 10s: <fasthttp's error>" and matches ErrTimeout,
+// context.DeadlineExceeded and the original error.
+type timeoutError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *timeoutError) Error() string {
+	return "timeout after " + e.after.String() + ": " + e.err.Error()
+}
+
+func (e *timeoutError) Unwrap() []error { return []error{ErrTimeout, context.DeadlineExceeded, e.err} }
 
 func isNetTimeout(err error) bool {
 	var ne net.Error

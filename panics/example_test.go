@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/geventgo/geventgo/internal/panics"
+	"github.com/geventgo/geventgo/panics"
 )
 
 // Example shows the pattern every package of the module uses around user
