@@ -106,6 +106,11 @@ func TestPoolBoundedQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, p.Join(ctx))
 	require.NoError(t, g3.Err())
+	for i, g := range gs {
+		v, err := g.Get(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, i, v)
+	}
 	assert.Equal(t, []int{0, 1, 2}, rec.order)
 	assert.Equal(t, PoolStats{Completed: 4}, p.Stats())
 }
