@@ -77,12 +77,20 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // pool and started, in submission order, on the goroutine of the task
 // whose slot it takes. A queued task is pending (not Started); if its
 // context ends first, it finishes with the context's error without running.
+// WithQueue gives Submit and Go that queue too (ThreadPoolExecutor's), with
+// or without a bound.
+//
+// At run time, Stats counts the waiting, running, completed and failed
+// tasks, and Resize changes the size (ants' Tune).
 //
 // Lifecycle: Join waits until no task runs or is queued, and may be called
 // any number of times, with or without Close (gevent's join). Close stops
 // new spawns (ErrPoolClosed) but not the tasks already queued; Join after
 // Close also releases the pool's goroutines (multiprocessing's close() then
-// join()). Kill closes, kills the running and queued tasks, and joins. A
+// join(); concurrent.futures' shutdown(wait=True)). Kill closes, kills the
+// running and queued tasks, and joins (shutdown(cancel_futures=True)): a
+// queued task's future reports an error matching ErrGreenletExit and
+// context.Canceled. A
 // Pool that is never closed and joined keeps its idle worker goroutines
 // (and ants' housekeeping goroutines) alive.
 //
@@ -569,7 +577,9 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // queued tasks: they run, and Join waits for them.
 //
 // The error is ErrPoolClosed after Close, or ErrPoolFull on a full pool
-// made WithNonBlocking; nothing runs then.
+// made WithNonBlocking (without WithQueue), or on a full bounded queue
+// (WithQueue(n), n > 0: ApplyAsync never waits for a place); nothing runs
+// then.
 //
 // Once the green thread has finished, onValue is called with its result if
 // it succeeded, onError with its error if not; either may be nil. They run
