@@ -614,35 +614,53 @@ func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T
 // place if wait is set (and the pool is not non-blocking), and otherwise
 // fails with ErrPoolFull.
 func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T]), opts []SpawnOption, wait bool) (*Greenlet[T], error) {
+	// An executor (WithQueue) in free mode makes the green thread before
+	// taking p.mu, to keep the lock short when many submit at once; one
+	// that is refused is finished unstarted with the error. On a Hub it is
+	// made under p.mu, as it is spawned in the hub there and then.
+	var g *Greenlet[T]
+	if p.cfg.queue != 0 && freeModeCtx(ctx) {
+		g = newGreenlet(ctx, fn, opts)
+	}
+	refuse := func(err error) (*Greenlet[T], error) {
+		if g != nil {
+			g.Thread.finish(err)
+		}
+		return nil, err
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, ErrPoolClosed
+		return refuse(ErrPoolClosed)
 	}
 	if p.hasRoom() {
 		p.running++
 		p.mu.Unlock()
-		g := newGreenlet(ctx, fn, opts)
+		if g == nil {
+			g = newGreenlet(ctx, fn, opts)
+		}
 		startOn(p, g, after)
 		return g, nil
 	}
 	switch bound := p.cfg.queue; {
 	case bound == 0 && p.cfg.nonBlocking:
 		p.mu.Unlock()
-		return nil, ErrPoolFull
+		return refuse(ErrPoolFull)
 	case bound > 0 && (p.queued >= bound || p.roomq.head != nil):
 		if !wait || p.cfg.nonBlocking {
 			p.mu.Unlock()
-			return nil, ErrPoolFull
+			return refuse(ErrPoolFull)
 		}
 		if err := p.waitRoom(ctx); err != nil {
-			return nil, err // p.mu released
+			return refuse(err) // p.mu released
 		}
 		if p.hasRoom() { // a Resize made room meanwhile
 			p.unqueue()
 			p.running++
 			p.mu.Unlock()
-			g := newGreenlet(ctx, fn, opts)
+			if g == nil {
+				g = newGreenlet(ctx, fn, opts)
+			}
 			startOn(p, g, after)
 			return g, nil
 		}
@@ -651,7 +669,9 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	// Queue it, under p.mu so that the order of the claims is the order of
 	// the calls. Making the green thread takes its parent's or the hub's
 	// mutex (never the other way round).
-	g := newGreenlet(ctx, fn, opts)
+	if g == nil {
+		g = newGreenlet(ctx, fn, opts)
+	}
 	t := &g.Thread
 	p.queued++
 	if t.sched != nil {
@@ -669,6 +689,15 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 		p.giveUp(&j.claim)
 	}
 	return g, nil
+}
+
+// freeModeCtx reports whether a green thread spawned under ctx runs in
+// free mode, not on a Hub (what Thread.init decides).
+func freeModeCtx(ctx context.Context) bool {
+	if t := threadFrom(ctx); t != nil {
+		return t.sched == nil
+	}
+	return schedulerFrom(ctx) == nil
 }
 
 // waitRoom parks the caller, p.mu held, until a place in the bounded queue
