@@ -31,6 +31,7 @@ type poolConfig struct {
 	preAlloc    bool
 	nonBlocking bool
 	expiry      time.Duration
+	queue       int // WithQueue: 0 none, < 0 unbounded, > 0 its bound
 }
 
 // WithPreAlloc allocates the worker queue up front (ants' WithPreAlloc):
@@ -41,6 +42,23 @@ func WithPreAlloc() PoolOption { return func(c *poolConfig) { c.preAlloc = true 
 // ErrPoolFull instead of waiting for a slot (or, for ApplyAsync, instead of
 // queueing the task).
 func WithNonBlocking() PoolOption { return func(c *poolConfig) { c.nonBlocking = true } }
+
+// WithQueue puts a queue in front of the pool for Submit and Go, as
+// concurrent.futures' ThreadPoolExecutor has: on a full pool they no
+// longer wait for a slot but queue the task and return at once with its
+// green thread (its future, pending until a slot comes to it); queued
+// tasks start in submission order, in turn with ApplyAsync's (they share
+// its queue). n > 0 bounds the queue: on a full queue Submit and Go wait
+// for a place (ctx-aware, first come first served), or fail with
+// ErrPoolFull WithNonBlocking, and ApplyAsync, which never waits, fails
+// with ErrPoolFull. n < 0 makes it unbounded. n == 0 is no queue, the
+// default: Submit and Go wait for a slot, ApplyAsync queues without bound
+// (and fails on a full pool WithNonBlocking).
+//
+// A queued task holds no goroutine in free mode (two allocations more than
+// a task started at once); on a Hub it holds its green thread's goroutine,
+// parked.
+func WithQueue(n int) PoolOption { return func(c *poolConfig) { c.queue = n } }
 
 // WithExpiry sets how long an idle worker goroutine is kept for reuse
 // before it exits (ants' expiry duration; 1s by default).
@@ -59,12 +77,20 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // pool and started, in submission order, on the goroutine of the task
 // whose slot it takes. A queued task is pending (not Started); if its
 // context ends first, it finishes with the context's error without running.
+// WithQueue gives Submit and Go that queue too (ThreadPoolExecutor's), with
+// or without a bound.
+//
+// At run time, Stats counts the waiting, running, completed and failed
+// tasks, and Resize changes the size (ants' Tune).
 //
 // Lifecycle: Join waits until no task runs or is queued, and may be called
 // any number of times, with or without Close (gevent's join). Close stops
 // new spawns (ErrPoolClosed) but not the tasks already queued; Join after
 // Close also releases the pool's goroutines (multiprocessing's close() then
-// join()). Kill closes, kills the running and queued tasks, and joins. A
+// join(); concurrent.futures' shutdown(wait=True)). Kill closes, kills the
+// running and queued tasks, and joins (shutdown(cancel_futures=True)): a
+// queued task's future reports an error matching ErrGreenletExit and
+// context.Canceled. A
 // Pool that is never closed and joined keeps its idle worker goroutines
 // (and ants' housekeeping goroutines) alive.
 //
@@ -102,16 +128,21 @@ type Pool struct {
 	// are the hub's coroutines. nil: tasks run on goroutines of their own.
 	ants     *ants.Pool
 	antsOnce sync.Once
+	resizeMu sync.Mutex // serialises Resize, so that ants' capacity follows the last one
 
 	mu       sync.Mutex
-	running  int       // slots taken
+	running  int       // slots taken (more than size after a Resize down, until tasks end)
 	closed   bool      // Close was called
 	released bool      // the ants pool was released
 	live     threadSet // tasks holding a slot, for Kill and "is the caller my task"
 	selfWait int       // tasks of the pool parked waiting for a slot of it
 	claims   claimq    // claims on the next free slot, oldest first; not empty only if the pool is full
-	queued   int       // ApplyAsync tasks in claims, or leaving it without a slot and not yet finished
+	queued   int       // queued tasks in claims, or leaving it without a slot and not yet finished; places handed to roomq's claims
+	roomq    claimq    // spawners waiting for a place in a full bounded queue (WithQueue), oldest first
 	idle     waitq     // parked in Join: waiting for running == 0 and queued == 0
+	done     int       // tasks that held a slot and finished (Stats.Completed)
+	failures int       // of those, the failures (Stats.Failed)
+	dropped  int       // queued tasks that finished without a slot (Stats.Cancelled)
 	// watchers are the Waits on p and its Done channel (see wait.go).
 	watchers watchList
 }
@@ -132,6 +163,8 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 // (nil for an unbounded pool, or if ants refused the options).
 func (p *Pool) workers() *ants.Pool {
 	p.antsOnce.Do(func() {
+		p.mu.Lock() // never held by a caller of workers, nor around antsOnce
+		defer p.mu.Unlock()
 		if p.size == 0 {
 			return
 		}
@@ -153,7 +186,11 @@ func (p *Pool) workers() *ants.Pool {
 
 // Size returns the most tasks the pool runs at once, or 0 for an unbounded
 // pool (the zero Pool).
-func (p *Pool) Size() int { return p.size }
+func (p *Pool) Size() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.size
+}
 
 // Running returns the number of tasks running (or about to run); queued
 // ApplyAsync tasks are not counted.
@@ -166,18 +203,18 @@ func (p *Pool) Running() int {
 // FreeCount returns the number of free slots: gevent's free_count().
 // It is math.MaxInt for an unbounded pool.
 func (p *Pool) FreeCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.size == 0 {
 		return math.MaxInt
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.size - p.running
+	return max(0, p.size-p.running)
 }
 
 // mapLimit is how many calls Map and IMap keep in flight on p.
 func (p *Pool) mapLimit() int {
-	if p.size > 0 {
-		return p.size
+	if n := p.Size(); n > 0 {
+		return n
 	}
 	return max(64, runtime.GOMAXPROCS(0))
 }
@@ -266,20 +303,35 @@ func (p *Pool) WaitAvailable(ctx context.Context) error {
 // the oldest claim: it returns the queued free-mode task to run on it, if
 // that is who gets it, and otherwise wakes the claimant or frees the slot.
 func (p *Pool) release(t *Thread) *claim {
+	fail := t != nil && failed(t.Err())
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t != nil {
 		delete(p.live, t)
+		p.done++
+		if fail {
+			p.failures++
+		}
 	}
-	c := p.claims.pop()
+	var c *claim
+	if p.size == 0 || p.running <= p.size { // not over the size since a Resize down
+		c = p.claims.pop()
+	}
 	if c == nil {
 		p.running--
 		p.wakeIdle()
 		return nil
 	}
+	return p.handOver(c)
+}
+
+// handOver gives a slot to c, taken from the claims: it returns c if it is
+// a queued free-mode task, for the caller to run, and otherwise wakes the
+// claimant; p.mu held.
+func (p *Pool) handOver(c *claim) *claim {
 	c.got = true
 	if c.t != nil {
-		p.queued--
+		p.unqueue()
 		p.live.add(c.t)
 	}
 	if c.job != nil {
@@ -287,6 +339,18 @@ func (p *Pool) release(t *Thread) *claim {
 	}
 	c.q.wakeOne() // a parked spawner, or a queued task's own goroutine on a Hub
 	return nil
+}
+
+// unqueue frees the place of a task that left the queue: it goes to the
+// oldest spawner waiting for one, if any; p.mu held. The caller wakes Join
+// if the pool may be idle.
+func (p *Pool) unqueue() {
+	if c := p.roomq.pop(); c != nil {
+		c.got = true // the place is its own: queued stays
+		c.q.wakeOne()
+		return
+	}
+	p.queued--
 }
 
 // wakeIdle wakes Join's callers if no task runs or is queued; p.mu held.
@@ -458,7 +522,14 @@ func (q *claimq) remove(c *claim) bool {
 // is closed (ErrPoolClosed) or full in non-blocking mode (ErrPoolFull), or
 // the caller is a task of p and waiting could never end (ErrPoolDeadlock).
 // fn's own error or panic is the green thread's.
+//
+// WithQueue, on a full pool it queues the task instead and returns at once
+// with its pending green thread (see WithQueue and ApplyAsync, whose queue
+// it shares); it waits only for a place in a full bounded queue.
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], error) {
+	if p.cfg.queue != 0 {
+		return submitAsync(ctx, p, fn, nil, opts, true)
+	}
 	if err := p.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -506,7 +577,9 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // queued tasks: they run, and Join waits for them.
 //
 // The error is ErrPoolClosed after Close, or ErrPoolFull on a full pool
-// made WithNonBlocking; nothing runs then.
+// made WithNonBlocking (without WithQueue), or on a full bounded queue
+// (WithQueue(n), n > 0: ApplyAsync never waits for a place); nothing runs
+// then.
 //
 // Once the green thread has finished, onValue is called with its result if
 // it succeeded, onError with its error if not; either may be nil. They run
@@ -532,33 +605,73 @@ func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T
 			}
 		}
 	}
-	return submitAsync(ctx, p, fn, after)
+	return submitAsync(ctx, p, fn, after, nil, false)
 }
 
 // submitAsync starts fn as a task of p on a free slot, or queues it if the
-// pool is full (see ApplyAsync); after, if not nil, runs once its green
-// thread has finished.
-func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T])) (*Greenlet[T], error) {
+// pool is full (see ApplyAsync and WithQueue); after, if not nil, runs once
+// its green thread has finished. On a full bounded queue it waits for a
+// place if wait is set (and the pool is not non-blocking), and otherwise
+// fails with ErrPoolFull.
+func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T]), opts []SpawnOption, wait bool) (*Greenlet[T], error) {
+	// An executor (WithQueue) in free mode makes the green thread before
+	// taking p.mu, to keep the lock short when many submit at once; one
+	// that is refused is finished unstarted with the error. On a Hub it is
+	// made under p.mu, as it is spawned in the hub there and then.
+	var g *Greenlet[T]
+	if p.cfg.queue != 0 && freeModeCtx(ctx) {
+		g = newGreenlet(ctx, fn, opts)
+	}
+	refuse := func(err error) (*Greenlet[T], error) {
+		if g != nil {
+			g.Thread.finish(err)
+		}
+		return nil, err
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, ErrPoolClosed
+		return refuse(ErrPoolClosed)
 	}
 	if p.hasRoom() {
 		p.running++
 		p.mu.Unlock()
-		g := newGreenlet(ctx, fn, nil)
+		if g == nil {
+			g = newGreenlet(ctx, fn, opts)
+		}
 		startOn(p, g, after)
 		return g, nil
 	}
-	if p.cfg.nonBlocking {
+	switch bound := p.cfg.queue; {
+	case bound == 0 && p.cfg.nonBlocking:
 		p.mu.Unlock()
-		return nil, ErrPoolFull
+		return refuse(ErrPoolFull)
+	case bound > 0 && (p.queued >= bound || p.roomq.head != nil):
+		if !wait || p.cfg.nonBlocking {
+			p.mu.Unlock()
+			return refuse(ErrPoolFull)
+		}
+		if err := p.waitRoom(ctx); err != nil {
+			return refuse(err) // p.mu released
+		}
+		if p.hasRoom() { // a Resize made room meanwhile
+			p.unqueue()
+			p.running++
+			p.mu.Unlock()
+			if g == nil {
+				g = newGreenlet(ctx, fn, opts)
+			}
+			startOn(p, g, after)
+			return g, nil
+		}
+		p.queued-- // counted again below
 	}
 	// Queue it, under p.mu so that the order of the claims is the order of
 	// the calls. Making the green thread takes its parent's or the hub's
 	// mutex (never the other way round).
-	g := newGreenlet(ctx, fn, nil)
+	if g == nil {
+		g = newGreenlet(ctx, fn, opts)
+	}
 	t := &g.Thread
 	p.queued++
 	if t.sched != nil {
@@ -578,6 +691,56 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	return g, nil
 }
 
+// freeModeCtx reports whether a green thread spawned under ctx runs in
+// free mode, not on a Hub (what Thread.init decides).
+func freeModeCtx(ctx context.Context) bool {
+	if t := threadFrom(ctx); t != nil {
+		return t.sched == nil
+	}
+	return schedulerFrom(ctx) == nil
+}
+
+// waitRoom parks the caller, p.mu held, until a place in the bounded queue
+// is handed to it; it returns nil with p.mu held and the place counted in
+// p.queued, or an error with p.mu released: ctx's, ErrPoolClosed, or
+// ErrPoolDeadlock if the caller is a task of p and every slot is held by a
+// task waiting on p.
+func (p *Pool) waitRoom(ctx context.Context) error {
+	self := p.isTask(ctx)
+	if self && p.selfWait+1 >= p.size {
+		p.mu.Unlock()
+		return ErrPoolDeadlock
+	}
+	if ctx.Err() != nil {
+		p.mu.Unlock()
+		return ctxError(ctx)
+	}
+	c := &claim{}
+	p.roomq.push(c)
+	if self {
+		p.selfWait++
+	}
+	err := blockOr(ctx, &p.mu, &c.q, func() { p.roomq.remove(c) })
+	p.mu.Lock()
+	if self {
+		p.selfWait--
+	}
+	if err == nil && !c.got {
+		err = ErrPoolClosed // Close took the claim back
+	}
+	if err != nil {
+		p.mu.Unlock()
+		return err
+	}
+	if p.closed { // the place came, then Close: give it back
+		p.unqueue()
+		p.wakeIdle()
+		p.mu.Unlock()
+		return ErrPoolClosed
+	}
+	return nil
+}
+
 // giveUp abandons the queued free-mode task of c if it is still queued:
 // its context ended before it got a slot.
 func (p *Pool) giveUp(c *claim) {
@@ -589,7 +752,8 @@ func (p *Pool) giveUp(c *claim) {
 	p.mu.Unlock()
 	c.job.abandon()
 	p.mu.Lock()
-	p.queued--
+	p.dropped++
+	p.unqueue()
 	p.wakeIdle()
 	p.mu.Unlock()
 }
@@ -618,7 +782,8 @@ func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 		p.claims.remove(c) // killed before its body began
 		got := c.got
 		if !got {
-			p.queued--
+			p.dropped++
+			p.unqueue()
 			p.wakeIdle()
 		}
 		p.mu.Unlock()
@@ -655,10 +820,13 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// closeLocked closes p and takes back the claims of parked spawners; p.mu
-// held.
+// closeLocked closes p and takes back the claims of parked spawners (on a
+// slot, or on a place in the queue); p.mu held.
 func (p *Pool) closeLocked() {
 	p.closed = true
+	for c := p.roomq.pop(); c != nil; c = p.roomq.pop() {
+		c.q.wakeOne() // it fails with ErrPoolClosed
+	}
 	for c := p.claims.head; c != nil; {
 		next := c.next
 		if c.t == nil {
@@ -683,13 +851,14 @@ func (p *Pool) Join(ctx context.Context) error {
 		}
 		p.mu.Lock()
 	}
-	release := false
-	if p.closed && !p.released {
+	release := p.closed && !p.released
+	p.released = p.released || release
+	p.mu.Unlock()
+	if release {
+		// Closed, and no task runs or is queued: none will be spawned.
 		p.antsOnce.Do(func() {}) // no ants pool is made from now on
 		release = p.ants != nil
-		p.released = true
 	}
-	p.mu.Unlock()
 	if release {
 		// Every task has finished; its worker exits as soon as it is back.
 		if err := p.ants.ReleaseContext(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, ants.ErrPoolClosed) {
@@ -720,7 +889,8 @@ func (p *Pool) Kill(ctx context.Context) error {
 		if c.job != nil { // free mode; on a Hub the task's own goroutine does this
 			c.job.abandon()
 			p.mu.Lock()
-			p.queued--
+			p.dropped++
+			p.unqueue()
 			p.wakeIdle()
 			p.mu.Unlock()
 		}
@@ -746,10 +916,84 @@ func (p *Pool) Len() int { return p.Running() }
 // (or fail with ErrPoolFull): gevent's full(). An unbounded pool is never
 // full.
 func (p *Pool) Full() bool {
-	if p.size == 0 {
-		return false
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.running >= p.size
+	return p.size != 0 && p.running >= p.size
+}
+
+// PoolStats is a snapshot of a Pool's counts (pond's metrics).
+type PoolStats struct {
+	// Waiting is the number of queued tasks (WithQueue, ApplyAsync), not
+	// yet given a slot (with, for a moment, a place in a bounded queue just
+	// handed to a parked spawner). Spawners parked in Submit without a
+	// queue are not counted: they have no task yet.
+	Waiting int
+	// Running is the number of slots taken: Running().
+	Running int
+	// Completed is the number of tasks that held a slot and finished:
+	// succeeded, failed, or killed.
+	Completed int
+	// Failed is the number of completed tasks that failed: returned an
+	// error or panicked. A kill (an error matching ErrGreenletExit) is not
+	// a failure; the error of a task whose context ended is.
+	Failed int
+	// Cancelled is the number of queued tasks that finished without a
+	// slot: killed (or the pool killed: shutdown(cancel_futures=True)), or
+	// their context ended in the queue.
+	Cancelled int
+}
+
+// Stats returns the pool's counts, taken together under its lock. The
+// counts of finished tasks only grow; a task is counted once its slot is
+// given back, after its Links in free mode. It costs one lock.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return PoolStats{Waiting: p.queued, Running: p.running, Completed: p.done, Failed: p.failures, Cancelled: p.dropped}
+}
+
+// Resize sets the most tasks the pool runs at once to n, at run time:
+// ants' Tune. Growing starts queued tasks (and wakes parked spawners) on
+// the new slots at once, oldest first; shrinking stops nothing: running
+// tasks finish, and their slots are not reused until fewer than n run.
+// The ants pool under a free-mode pool, if made, is tuned to follow (not
+// one made WithPreAlloc: ants cannot tune those, and a task ants refuses
+// runs on a goroutine of its own). It returns an error, changing nothing,
+// for n <= 0 or an unbounded pool (the zero Pool).
+//
+// Cost: one lock, and one goroutine for each queued free-mode task
+// started.
+func (p *Pool) Resize(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("gevent: pool size %d: must be positive", n)
+	}
+	p.resizeMu.Lock()
+	defer p.resizeMu.Unlock()
+	p.mu.Lock()
+	if p.size == 0 {
+		p.mu.Unlock()
+		return errors.New("gevent: an unbounded pool cannot be resized")
+	}
+	p.size = n
+	var start []*claim
+	for p.running < p.size {
+		c := p.claims.pop()
+		if c == nil {
+			break
+		}
+		p.running++
+		if c := p.handOver(c); c != nil {
+			start = append(start, c)
+		}
+	}
+	w := p.ants // written under p.mu (see workers)
+	p.wakeIdle()
+	p.mu.Unlock()
+	for _, c := range start {
+		p.spawn(func() { p.drain(c) })
+	}
+	if w != nil && !p.cfg.preAlloc {
+		w.Tune(2 * n)
+	}
+	return nil
 }

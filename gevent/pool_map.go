@@ -111,7 +111,7 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 		}
 	default:
 		for range workers {
-			g, err := submitAsync(mctx, p, worker, nil)
+			g, err := submitAsync(mctx, p, worker, nil, nil, true)
 			if err != nil {
 				if len(gs) == 0 {
 					fail(err)

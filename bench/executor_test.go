@@ -1,0 +1,79 @@
+package bench
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/alitto/pond/v2"
+	"github.com/geventgo/geventgo/gevent"
+	"github.com/panjf2000/ants/v2"
+)
+
+// queuedTasks is how many tasks one op of BenchmarkPoolSubmitQueued submits.
+const queuedTasks = 10_000
+
+// queuedSize is the size of the pools of BenchmarkPoolSubmitQueued.
+const queuedSize = 8
+
+// BenchmarkPoolSubmitQueued measures an executor with a queue: one op
+// submits 10,000 trivial tasks to a pool of 8, each submission returning at
+// once with a future (the tasks queue), then waits for them all.
+// geventgo is gevent.Submit on a Pool WithQueue(-1), then Join; pond is
+// pond v2's Submit through a task group (its queue is unbounded), then the
+// group's Wait; ants is a blocking ants pool of 8 (Submit waits for a
+// worker: ants has no queue of tasks) with a sync.WaitGroup. CPython:
+// ThreadPoolExecutor(8).submit 10,000 times, then wait.
+func BenchmarkPoolSubmitQueued(b *testing.B) {
+	ctx := context.Background()
+	b.Run("geventgo", func(b *testing.B) {
+		b.ReportAllocs()
+		p, err := gevent.NewPool(queuedSize, gevent.WithQueue(-1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { p.Close(); p.Join(ctx) }()
+		for b.Loop() {
+			for i := range queuedTasks {
+				if _, err := gevent.Submit(ctx, p, func(ctx context.Context) (int, error) { return square(ctx, i) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := p.Join(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pond", func(b *testing.B) {
+		b.ReportAllocs()
+		p := pond.NewPool(queuedSize)
+		defer p.StopAndWait()
+		for b.Loop() {
+			g := p.NewGroup()
+			for i := range queuedTasks {
+				g.Submit(func() { square(ctx, i) })
+			}
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ants", func(b *testing.B) {
+		b.ReportAllocs()
+		p, err := ants.NewPool(queuedSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Release()
+		for b.Loop() {
+			var wg sync.WaitGroup
+			wg.Add(queuedTasks)
+			for i := range queuedTasks {
+				if err := p.Submit(func() { defer wg.Done(); square(ctx, i) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wg.Wait()
+		}
+	})
+}
