@@ -63,7 +63,11 @@ func (g *Group) Add(j Joinable) {
 // waits for another member to finish, as with errgroup.
 //
 // If the group was made by NewGroup, give fn the context NewGroup
-// returned (or one derived from it) so that CancelOnError reaches it.
+// returned (or one derived from it) so that CancelOnError reaches it. On a
+// Hub, ctx also says who waits for a slot, as for every blocking call: it
+// must be the calling green thread's context or derived from it (NewGroup's
+// context is, for the green thread that called NewGroup); a green thread
+// that waits with another's context blocks the hub.
 func (g *Group) Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
 	gl, _ := spawnIn(g, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts, false)
 	return gl

@@ -3,6 +3,7 @@ package gevent
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -293,19 +294,26 @@ func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGro
 }
 
 // Go starts fn as a member, as Group.Go does (waiting for the limit), and
-// keeps its place in the results.
+// keeps its place in the results: the place of the call, even if a later
+// call got a slot first.
 func (r *ResultGroup[T]) Go(ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
-	r.mu.Lock() // held while spawning: the order of the results is the order of the calls
-	defer r.mu.Unlock()
+	// The place is taken under r.mu, the wait for a slot made without it:
+	// on a Hub a green thread must not block on a sync.Mutex.
+	r.mu.Lock()
+	i := len(r.tasks)
+	r.tasks = append(r.tasks, nil)
+	r.mu.Unlock()
 	gl, _ := spawnIn(&r.g, ctx, fn, opts, false)
-	r.tasks = append(r.tasks, gl)
+	r.mu.Lock()
+	r.tasks[i] = gl
+	r.mu.Unlock()
 	return gl
 }
 
 // TryGo is Go that never waits, as Group.TryGo; a member it did not start
 // has no place in the results.
 func (r *ResultGroup[T]) TryGo(ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], bool) {
-	r.mu.Lock()
+	r.mu.Lock() // TryGo never blocks: it may hold r.mu
 	defer r.mu.Unlock()
 	gl, ok := spawnIn(&r.g, ctx, fn, opts, true)
 	if ok {
@@ -329,14 +337,16 @@ func (r *ResultGroup[T]) Group() *Group { return &r.g }
 func (r *ResultGroup[T]) Wait(ctx context.Context) ([]T, error) {
 	err := r.g.Wait(ctx)
 	r.mu.Lock()
-	tasks := r.tasks
+	tasks := slices.Clone(r.tasks)
 	r.mu.Unlock()
 	if err == ErrLoopExit {
 		return nil, err
 	}
 	vs := make([]T, len(tasks))
 	for i, gl := range tasks {
-		vs[i] = gl.Value()
+		if gl != nil { // nil: a Go still under way, called while Wait returned
+			vs[i] = gl.Value()
+		}
 	}
 	return vs, err
 }

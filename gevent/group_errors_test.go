@@ -351,3 +351,49 @@ func TestGroupHubResultGroup(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{0, 1, 2, 3}, got)
 }
+
+// On a Hub, green threads calling Go on a full ResultGroup, and TryGo
+// beside them, take turns: none blocks the hub. Each passes its own
+// context, as every blocking call on a Hub must.
+func TestGroupHubResultGroupConcurrentGo(t *testing.T) {
+	var got []string
+	var tried bool
+	err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		rg, _ := gevent.NewResultGroup[string](ctx, gevent.Limit(1))
+		var spawners gevent.Group
+		for _, name := range []string{"a", "b", "c"} {
+			spawners.Go(ctx, func(ctx context.Context) error {
+				rg.Go(ctx, func(ctx context.Context) (string, error) {
+					return name, gevent.Sleep(ctx, time.Millisecond)
+				})
+				return nil
+			})
+		}
+		spawners.Go(ctx, func(ctx context.Context) error {
+			_, tried = rg.TryGo(ctx, func(context.Context) (string, error) { return "t", nil })
+			return nil
+		})
+		if err := spawners.Wait(ctx); err != nil {
+			return err
+		}
+		var err error
+		got, err = rg.Wait(ctx)
+		return err
+	}, gevent.WithVirtualClock(time.Unix(0, 0)))
+	require.NoError(t, err)
+	assert.False(t, tried, "the limit is taken")
+	assert.Equal(t, []string{"a", "b", "c"}, got)
+}
+
+// On a virtual-clock Hub, a Wait that nothing can end returns ErrLoopExit.
+func TestGroupHubWaitLoopExit(t *testing.T) {
+	var waitErr error
+	_ = gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		var grp gevent.Group
+		var never gevent.Event
+		grp.Go(ctx, func(ctx context.Context) error { return never.Wait(ctx) })
+		waitErr = grp.Wait(ctx)
+		return grp.Kill(ctx)
+	}, gevent.WithVirtualClock(time.Unix(0, 0)))
+	assert.ErrorIs(t, waitErr, gevent.ErrLoopExit)
+}
