@@ -93,7 +93,8 @@ func ExampleAllErrors() {
 	ctx := context.Background()
 	grp, _ := gevent.NewGroup(ctx, gevent.AllErrors())
 	var first gevent.Event
-	grp.Go(ctx, func(context.Context) error { defer first.Set(); return errors.New("one") })
+	// A Link runs once the group has counted the failure.
+	grp.Go(ctx, func(context.Context) error { return errors.New("one") }).Link(func(*gevent.Greenlet[struct{}]) { first.Set() })
 	grp.Go(ctx, func(ctx context.Context) error { _ = first.Wait(ctx); return errors.New("two") })
 	killed := grp.Go(ctx, func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
 	_ = killed.Kill(ctx)

@@ -30,7 +30,7 @@ func TestGroupWaitFirstError(t *testing.T) {
 	ctx := context.Background()
 	var grp gevent.Group
 	var aDone gevent.Event
-	grp.Go(ctx, func(context.Context) error { defer aDone.Set(); return errA })
+	grp.Go(ctx, func(context.Context) error { return errA }).Link(func(*gevent.Greenlet[struct{}]) { aDone.Set() }) // a Link runs once the group counted the end
 	grp.Go(ctx, func(ctx context.Context) error {
 		require.NoError(t, aDone.Wait(ctx))
 		return errB
@@ -54,7 +54,7 @@ func TestGroupAllErrors(t *testing.T) {
 	ctx := context.Background()
 	grp, _ := gevent.NewGroup(ctx, gevent.AllErrors())
 	var aDone gevent.Event
-	grp.Go(ctx, func(context.Context) error { defer aDone.Set(); return errA })
+	grp.Go(ctx, func(context.Context) error { return errA }).Link(func(*gevent.Greenlet[struct{}]) { aDone.Set() }) // a Link runs once the group counted the end
 	grp.Go(ctx, func(ctx context.Context) error {
 		require.NoError(t, aDone.Wait(ctx))
 		return errB
