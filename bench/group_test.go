@@ -20,6 +20,14 @@ const groupTasks = 100
 // conc is conc's pool.New().WithContext(ctx).WithCancelOnError() with
 // WithFirstError. The figure is per op (100 tasks and the wait); goal:
 // geventgo <= 1.3x errgroup.
+//
+// Missed (first run: 137 µs against 25 µs, 5.4x; conc 43 µs): a member is
+// a green thread, which alone costs about twice a go statement with a
+// WaitGroup (see BenchmarkSpawnJoinAll), a green thread spawned with a
+// standard-library context (NewGroup's) registers with it through
+// context.AfterFunc (four allocations), and the group's bookkeeping is a
+// Link (three) and a map entry: 10 allocations and 670 B a task against
+// errgroup's 2 and 50 B.
 func BenchmarkGroupWait(b *testing.B) {
 	ctx := context.Background()
 	nop := func(context.Context) error { return nil }
