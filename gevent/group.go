@@ -13,16 +13,35 @@ import (
 //
 // Spawn any green thread and Add it (g.Add(gevent.Spawn(ctx, fn))), or use
 // Go for one without a result.
+//
+// A Group is also errgroup's Group and conc's pool: Wait waits for every
+// member and returns the first failure (or all of them, with AllErrors);
+// NewGroup with CancelOnError cancels the others' context at the first
+// failure (errgroup.WithContext); SetLimit bounds how many members Go
+// runs at once, and TryGo starts one only if that bound leaves room. See
+// group_errors.go for the two waits: Join is gevent's (it returns when its
+// context ends and reports no error), Wait is errgroup's.
 type Group struct {
 	mu      sync.Mutex
 	members threadSet
-	empty   waitq // parked in Join: waiting for no member
+	empty   waitq // parked in Join and Wait: waiting for no member
 	// watchers are the Waits on g and its Done channel (see wait.go).
 	watchers watchList
+
+	cfg    groupConfig             // NewGroup's options; SetLimit changes cfg.limit
+	ctx    context.Context         // made by NewGroup: the members' context
+	cancel context.CancelCauseFunc // cancels ctx (NewGroup only)
+	active int                     // members Go started on a slot of the limit
+	slots  waitq                   // parked in Go: waiting for a slot
+	first  error                   // the first failure of a member
+	errs   []error                 // every failure, in finishing order (AllErrors)
 }
 
 // Add puts a green thread in the group until it finishes: gevent's
 // Group.add. Adding a finished one, or one already in, does nothing.
+//
+// A member's failure (an error other than a kill's, or a panic) counts
+// for Wait if it finishes while in the group.
 func (g *Group) Add(j Joinable) {
 	t := j.thread()
 	g.mu.Lock()
@@ -32,14 +51,25 @@ func (g *Group) Add(j Joinable) {
 	}
 	g.members.add(t)
 	g.mu.Unlock()
-	t.onFinish(func() { g.Discard(t) })
+	t.onFinish(func() { g.finished(t, false) })
 }
 
 // Go spawns fn as a green thread (see Go) and adds it to the group:
-// gevent's Group.spawn.
+// gevent's Group.spawn, and errgroup's Group.Go. With a limit (SetLimit,
+// Limit) it first waits, ctx-aware and first come first served, until
+// fewer than the limit of the members Go started are running; if ctx ends
+// during that wait, fn never runs and the returned green thread, a member,
+// finishes with ctx's error. A member that calls Go on its own full group
+// waits for another member to finish, as with errgroup.
+//
+// If the group was made by NewGroup, give fn the context NewGroup
+// returned (or one derived from it) so that CancelOnError reaches it. On a
+// Hub, ctx also says who waits for a slot, as for every blocking call: it
+// must be the calling green thread's context or derived from it (NewGroup's
+// context is, for the green thread that called NewGroup); a green thread
+// that waits with another's context blocks the hub.
 func (g *Group) Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
-	gl := Go(ctx, fn, opts...)
-	g.Add(gl)
+	gl, _ := spawnIn(g, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts, false)
 	return gl
 }
 
@@ -77,6 +107,10 @@ func (g *Group) Active() []*Thread {
 // Join waits until the group is empty (every member finished or was
 // discarded), or ctx is done, and returns nil or ctx's error: gevent's
 // Group.join. Green threads added while it waits are waited for too.
+//
+// Join does not report the members' errors, and it returns when ctx ends
+// even though members still run: to wait for every member whatever
+// happens to a context, and get their errors, use Wait (errgroup's Wait).
 func (g *Group) Join(ctx context.Context) error {
 	g.mu.Lock()
 	for len(g.members) > 0 {

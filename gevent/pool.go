@@ -997,3 +997,22 @@ func (p *Pool) Resize(n int) error {
 	}
 	return nil
 }
+
+// TrySubmit is Submit that never waits: it starts fn as a task of p only if
+// a slot is free (and p is not closed), and reports whether it did; nothing
+// runs when it did not. A slot is free only if no claim waits for one, so
+// TrySubmit never jumps the queue. errgroup's TryGo for a Pool. Cost: as
+// Submit's on a free slot.
+func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], bool) {
+	if !p.tryAcquire() {
+		return nil, false
+	}
+	g := newGreenlet(ctx, fn, opts)
+	startOn(p, g, nil)
+	return g, true
+}
+
+// TryGo is TrySubmit for a task without a result.
+func (p *Pool) TryGo(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) (*Greenlet[struct{}], bool) {
+	return TrySubmit(ctx, p, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts...)
+}

@@ -1,0 +1,352 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+)
+
+// This file gives Group the errors of its members (issue 17): errgroup's
+// Group (WithContext, Go, Wait, SetLimit, TryGo) and conc's pools
+// (WithErrors, WithFirstError, WithCancelOnError, ResultPool).
+//
+// Which wait is which:
+//
+//   - Group.Join(ctx) is gevent's join: it returns nil once the group is
+//     empty, or ctx's error as soon as ctx ends, members still running; it
+//     reports no member's error.
+//   - Group.Wait(ctx) is errgroup's Wait: it always waits until every
+//     member has finished, whatever ctx says, then returns the first
+//     failure (or all of them joined, with AllErrors).
+
+// GroupOption configures a Group made by NewGroup (or a ResultGroup made by
+// NewResultGroup).
+type GroupOption struct{ apply func(*groupConfig) }
+
+type groupConfig struct {
+	limit         int   // > 0: most members Go runs at once
+	cancelOnError bool  // the first failure cancels the group's context
+	allErrors     bool  // Wait joins every failure
+	pool          *Pool // Go and TryGo run their members on it
+}
+
+// CancelOnError makes the first member to fail cancel the context NewGroup
+// returns, with its error as the context's cause (context.Cause):
+// errgroup.WithContext, conc's WithCancelOnError. The members that were
+// given that context (or one derived from it) see it end; they are not
+// killed: whatever they return is their result, and a failure counts for
+// Wait like any other.
+func CancelOnError() GroupOption {
+	return GroupOption{func(c *groupConfig) { c.cancelOnError = true }}
+}
+
+// AllErrors makes Wait return every member's failure, joined with
+// errors.Join in the order they finished, instead of the first one: conc's
+// WithErrors (the default, as errgroup's, is conc's WithFirstError).
+func AllErrors() GroupOption {
+	return GroupOption{func(c *groupConfig) { c.allErrors = true }}
+}
+
+// Limit bounds how many members Go and TryGo run at once: SetLimit(n) from
+// the start, errgroup's SetLimit and conc's WithMaxGoroutines.
+func Limit(n int) GroupOption {
+	return GroupOption{func(c *groupConfig) { c.limit = n }}
+}
+
+// OnPool makes Go and TryGo run the members on p, as p's tasks (Submit and
+// TrySubmit): the group then collects the errors of tasks of a Pool, and
+// the pool's size bounds them (besides the group's own limit, if any). If
+// the pool refuses a task (closed, or full in non-blocking mode) or ctx
+// ends while Go waits for a slot, fn never runs and Go's green thread, a
+// member started off the pool, finishes with that error.
+func OnPool(p *Pool) GroupOption {
+	return GroupOption{func(c *groupConfig) { c.pool = p }}
+}
+
+// NewGroup returns a group with the options, and the context its members
+// should be given: a child of ctx, cancelled when Wait returns (with the
+// error Wait returns as its cause, or context.Canceled), and, with
+// CancelOnError, at the first failure. It is errgroup.WithContext when
+// given CancelOnError. The zero Group needs no NewGroup: it has no limit,
+// returns the first failure and cancels nothing.
+//
+// Cost: one context.WithCancelCause.
+func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context) {
+	g := &Group{}
+	for _, o := range opts {
+		o.apply(&g.cfg)
+	}
+	g.ctx, g.cancel = context.WithCancelCause(ctx)
+	return g, g.ctx
+}
+
+// SetLimit makes Go wait, and TryGo fail, while n members started by them
+// run: errgroup's SetLimit. n <= 0 removes the limit (unlike errgroup,
+// where 0 lets nothing run and a change while members run panics here it
+// is allowed: raising or removing the limit starts waiting Go calls at
+// once; lowering it stops nobody, and Go waits until fewer than n run).
+// Members added with Add do not count.
+func (g *Group) SetLimit(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cfg.limit = n
+	for (n <= 0 || g.active < n) && g.slots.wakeOne() {
+		g.active++ // handed to the woken Go
+	}
+}
+
+// TryGo is Go that never waits: it starts fn only if the limit leaves room
+// (always without a limit), and reports whether it did: errgroup's TryGo.
+// With OnPool it also needs a free slot of the pool.
+func (g *Group) TryGo(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) (*Greenlet[struct{}], bool) {
+	return spawnIn(g, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts, true)
+}
+
+// Wait waits until every member has finished (or was discarded), then
+// returns the first member's failure, or nil: errgroup's Wait. With
+// AllErrors it returns every failure joined instead. A member killed (an
+// error matching ErrGreenletExit) has not failed, as in gevent; a panic is
+// a failure (a *PanicError). Members added while Wait waits are waited for
+// too. The failures are kept: a later Wait returns them again.
+//
+// Unlike Join, Wait always waits: ctx's end does not cut it short. ctx only
+// tells who waits: on a Hub, pass the caller's context so that the wait
+// gives its turn away. There, if no green thread is left that could end a
+// member, Wait returns ErrLoopExit instead of blocking forever. A member
+// that waits for its own group never returns.
+//
+// For a group made by NewGroup, Wait then cancels the group's context,
+// with the error it returns as the cause, as errgroup's Wait does.
+//
+// Cost: nothing beyond Join's when the group is already empty; one
+// context.WithoutCancel when it must wait with a cancellable ctx.
+func (g *Group) Wait(ctx context.Context) error {
+	g.mu.Lock()
+	if len(g.members) > 0 && ctx.Done() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	for len(g.members) > 0 {
+		if err := block(ctx, &g.mu, &g.empty); err != nil {
+			return err // ErrLoopExit: nothing can end a member
+		}
+		g.mu.Lock()
+	}
+	err := g.first
+	if g.cfg.allErrors {
+		err = errors.Join(g.errs...)
+	}
+	g.mu.Unlock()
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	return err
+}
+
+// acquire takes a slot of the limit for Go (waiting unless try) and
+// reports whether it took one; without a limit it takes none. On failure
+// (try: the limit is reached; or ctx ended) it returns an error.
+func (g *Group) acquire(ctx context.Context, try bool) (bool, error) {
+	g.mu.Lock()
+	if g.cfg.limit <= 0 {
+		g.mu.Unlock()
+		return false, nil
+	}
+	if g.active < g.cfg.limit && g.slots.n == 0 {
+		g.active++
+		g.mu.Unlock()
+		return true, nil
+	}
+	if try {
+		g.mu.Unlock()
+		return false, errGroupFull
+	}
+	if ctx.Err() != nil {
+		g.mu.Unlock()
+		return false, ctxError(ctx)
+	}
+	if err := block(ctx, &g.mu, &g.slots); err != nil {
+		return false, err
+	}
+	return true, nil // handed over by release
+}
+
+var errGroupFull = errors.New("gevent: group at its limit")
+
+// releaseLocked gives a slot back, to the oldest waiting Go if the limit
+// leaves room; g.mu held.
+func (g *Group) releaseLocked() {
+	if g.cfg.limit > 0 && g.active > g.cfg.limit {
+		g.active-- // the limit was lowered
+		return
+	}
+	if !g.slots.wakeOne() {
+		g.active--
+	}
+}
+
+// spawnIn spawns fn as a member of g, on g's pool if it has one: Go
+// (try false) and TryGo (try true). Go always returns a member; TryGo
+// returns nil, false when there is no room.
+func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, error), opts []SpawnOption, try bool) (*Greenlet[T], bool) {
+	slot, err := g.acquire(ctx, try)
+	if err != nil && try {
+		return nil, false
+	}
+	var gl *Greenlet[T]
+	if err == nil && g.cfg.pool != nil {
+		if try {
+			var ok bool
+			if gl, ok = TrySubmit(ctx, g.cfg.pool, fn, opts...); !ok {
+				if slot {
+					g.mu.Lock()
+					g.releaseLocked()
+					g.mu.Unlock()
+				}
+				return nil, false
+			}
+		} else {
+			gl, err = Submit(ctx, g.cfg.pool, fn, opts...)
+		}
+	}
+	if err != nil {
+		// fn does not run; the member reports why.
+		fn = func(context.Context) (T, error) { var zero T; return zero, err }
+	}
+	if gl == nil {
+		gl = newGreenlet(ctx, fn, opts)
+		gl.launch(0)
+	}
+	t := &gl.Thread
+	g.mu.Lock()
+	g.members.add(t)
+	g.mu.Unlock()
+	t.onFinish(func() { g.finished(t, slot) })
+	return gl, true
+}
+
+// finished records the end of member t, and gives back its slot.
+func (g *Group) finished(t *Thread, slot bool) {
+	g.mu.Lock()
+	if slot {
+		g.releaseLocked()
+	}
+	if !g.members.has(t) {
+		g.mu.Unlock()
+		return // discarded: its end does not count
+	}
+	if err := t.Err(); failed(err) {
+		first := g.first == nil
+		if first {
+			g.first = err
+		}
+		if g.cfg.allErrors {
+			g.errs = append(g.errs, err)
+		}
+		if first && g.cfg.cancelOnError && g.cancel != nil {
+			// Cancel the members before waking Wait. On a Hub they are
+			// cancelled here, in spawn order and in this turn, so that
+			// every run wakes them the same way (the context package would
+			// cancel them later, each on a goroutine of its own); they
+			// cannot run before this turn ends, by when the cause is set.
+			var mine []*Thread
+			for _, m := range g.members.inSpawnOrder() {
+				if m.sched != nil && m.parent == g.ctx {
+					mine = append(mine, m)
+				}
+			}
+			g.mu.Unlock()
+			for _, m := range mine {
+				m.cancel(context.Canceled)
+			}
+			g.cancel(err)
+			g.mu.Lock()
+		}
+	}
+	delete(g.members, t)
+	if len(g.members) == 0 {
+		g.empty.wakeAll()
+		g.watchers.fire()
+	}
+	g.mu.Unlock()
+}
+
+// ResultGroup is a Group whose members return a value: Wait returns their
+// values in the order Go started them, and the error as Group.Wait does:
+// conc's ResultPool and ResultErrorPool (with WithCollectErrored: a failed
+// member's value is kept, at its place). The zero ResultGroup is ready to
+// use; NewResultGroup takes the Group's options. Safe for concurrent use.
+type ResultGroup[T any] struct {
+	g     Group
+	mu    sync.Mutex
+	tasks []*Greenlet[T] // in the order Go started them
+}
+
+// NewResultGroup is NewGroup for a ResultGroup: it returns the group and
+// the context its members should be given.
+func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGroup[T], context.Context) {
+	r := &ResultGroup[T]{}
+	for _, o := range opts {
+		o.apply(&r.g.cfg)
+	}
+	r.g.ctx, r.g.cancel = context.WithCancelCause(ctx)
+	return r, r.g.ctx
+}
+
+// Go starts fn as a member, as Group.Go does (waiting for the limit), and
+// keeps its place in the results: the place of the call, even if a later
+// call got a slot first.
+func (r *ResultGroup[T]) Go(ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
+	// The place is taken under r.mu, the wait for a slot made without it:
+	// on a Hub a green thread must not block on a sync.Mutex.
+	r.mu.Lock()
+	i := len(r.tasks)
+	r.tasks = append(r.tasks, nil)
+	r.mu.Unlock()
+	gl, _ := spawnIn(&r.g, ctx, fn, opts, false)
+	r.mu.Lock()
+	r.tasks[i] = gl
+	r.mu.Unlock()
+	return gl
+}
+
+// TryGo is Go that never waits, as Group.TryGo; a member it did not start
+// has no place in the results.
+func (r *ResultGroup[T]) TryGo(ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], bool) {
+	r.mu.Lock() // TryGo never blocks: it may hold r.mu
+	defer r.mu.Unlock()
+	gl, ok := spawnIn(&r.g, ctx, fn, opts, true)
+	if ok {
+		r.tasks = append(r.tasks, gl)
+	}
+	return gl, ok
+}
+
+// SetLimit is Group.SetLimit.
+func (r *ResultGroup[T]) SetLimit(n int) { r.g.SetLimit(n) }
+
+// Group returns the underlying Group, for Join, Kill, Len, Active and Done.
+// Green threads added to it directly count for Wait's error, not for the
+// results.
+func (r *ResultGroup[T]) Group() *Group { return &r.g }
+
+// Wait waits for every member, as Group.Wait, and returns the values of the
+// members Go started, in the order of the calls (a failed member's value
+// is whatever it returned with its error; the zero value if it never ran),
+// and the error as Group.Wait. Cost: one slice of the results.
+func (r *ResultGroup[T]) Wait(ctx context.Context) ([]T, error) {
+	err := r.g.Wait(ctx)
+	r.mu.Lock()
+	tasks := slices.Clone(r.tasks)
+	r.mu.Unlock()
+	if err == ErrLoopExit {
+		return nil, err
+	}
+	vs := make([]T, len(tasks))
+	for i, gl := range tasks {
+		if gl != nil { // nil: a Go still under way, called while Wait returned
+			vs[i] = gl.Value()
+		}
+	}
+	return vs, err
+}
