@@ -36,6 +36,7 @@ var operations = []operation{
 	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants"},
 	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup"},
 	{"pool submit, queued (Pool(8), 10,000 tasks) vs pond", "", []string{"PoolSubmitQueued/pond"}, []string{"PoolSubmitQueued/geventgo"}, "<= 1x pond"},
+	{"group of 100 tasks + wait (cancel on error)", "", []string{"GroupWait/errgroup"}, []string{"GroupWait/geventgo"}, "<= 1.3x errgroup"},
 	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, ""},
 	{"hub switch (sleep 0) vs greenlet switch", "HubSwitch", []string{"HubSwitch/greenlet"}, []string{"HubSwitch/geventgo", "HubSwitch"}, "<= 2x greenlet switch"},
 	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"HubSpawnJoinAll/waitgroup", "SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, "<= 1.3x go+WaitGroup"},
