@@ -250,21 +250,30 @@ func (p *Pool) take(ctx context.Context, wait bool) error {
 		p.mu.Unlock()
 		return ErrPoolFull
 	}
+	err := p.claimIn(ctx, &p.claims)
+	p.mu.Unlock()
+	return err
+}
+
+// claimIn parks the caller in q, p.mu held, until what q hands out (a slot,
+// a place in the bounded queue) is handed to it, FIFO; it returns with p.mu
+// held: nil, ctx's error, ErrPoolClosed if Close took the claim back, or
+// ErrPoolDeadlock if the caller is a task of p and every slot is held by a
+// task waiting on p.
+func (p *Pool) claimIn(ctx context.Context, q *claimq) error {
 	self := p.isTask(ctx)
 	if self && p.selfWait+1 >= p.size {
-		p.mu.Unlock()
 		return ErrPoolDeadlock
 	}
 	if ctx.Err() != nil {
-		p.mu.Unlock()
 		return ctxError(ctx)
 	}
 	c := &claim{}
-	p.claims.push(c)
+	q.push(c)
 	if self {
 		p.selfWait++
 	}
-	err := blockOr(ctx, &p.mu, &c.q, func() { p.claims.remove(c) })
+	err := blockOr(ctx, &p.mu, &c.q, func() { q.remove(c) })
 	p.mu.Lock()
 	if self {
 		p.selfWait--
@@ -272,7 +281,6 @@ func (p *Pool) take(ctx context.Context, wait bool) error {
 	if err == nil && !c.got {
 		err = ErrPoolClosed // Close took the claim back
 	}
-	p.mu.Unlock()
 	return err
 }
 
@@ -706,29 +714,7 @@ func freeModeCtx(ctx context.Context) bool {
 // ErrPoolDeadlock if the caller is a task of p and every slot is held by a
 // task waiting on p.
 func (p *Pool) waitRoom(ctx context.Context) error {
-	self := p.isTask(ctx)
-	if self && p.selfWait+1 >= p.size {
-		p.mu.Unlock()
-		return ErrPoolDeadlock
-	}
-	if ctx.Err() != nil {
-		p.mu.Unlock()
-		return ctxError(ctx)
-	}
-	c := &claim{}
-	p.roomq.push(c)
-	if self {
-		p.selfWait++
-	}
-	err := blockOr(ctx, &p.mu, &c.q, func() { p.roomq.remove(c) })
-	p.mu.Lock()
-	if self {
-		p.selfWait--
-	}
-	if err == nil && !c.got {
-		err = ErrPoolClosed // Close took the claim back
-	}
-	if err != nil {
+	if err := p.claimIn(ctx, &p.roomq); err != nil {
 		p.mu.Unlock()
 		return err
 	}
