@@ -920,9 +920,9 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 // it in place of cancel: end cancels tctx and wakes the green threads
 // parked with it, and with the timeouts made inside it, directly and in the
 // order they parked.
-func (h *Hub) watchTimeout(ctx, tctx context.Context, cancel context.CancelCauseFunc) (context.Context, func(error)) {
+func (h *Hub) watchTimeout(ctx context.Context, tctx *hubDeadlineCtx, cancel context.CancelCauseFunc) (context.Context, func(error)) {
 	to := &hubTimeout{}
-	tctx = context.WithValue(tctx, hubTimeoutKey{}, to)
+	tctx.to = to // found by the timeouts made inside it (see hubDeadlineCtx.Value)
 	h.mu.Lock()
 	if h.timeouts == nil {
 		h.timeouts = make(map[context.Context]*hubTimeout)

@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// afterFunc calls f on its own goroutine after d on the clock ctx runs
-// under: the hub's (possibly virtual) clock on a Hub, the wall clock in
-// free mode. stop reports whether it prevented the call.
+// afterFunc calls f after d on the clock ctx runs under: on a Hub, on the
+// hub's (possibly virtual) clock and in the hub's turn; in free mode, on
+// the wall clock and a goroutine of its own. stop reports whether it
+// prevented the call.
 func afterFunc(ctx context.Context, d time.Duration, f func()) (stop func() bool) {
 	if s := schedOf(ctx); s != nil {
 		return s.afterFunc(d, f)
@@ -33,12 +34,12 @@ func withTimeout(ctx context.Context, d time.Duration, cause error) (context.Con
 		return context.WithTimeoutCause(ctx, d, cause)
 	}
 	cctx, cancel := context.WithCancelCause(ctx)
-	var tctx context.Context = newHubDeadlineCtx(ctx, cctx, h.Now().Add(d))
+	dctx := newHubDeadlineCtx(ctx, cctx, h.Now().Add(d))
 	if d < 0 {
 		cancel(cause) // the time is up already
-		return tctx, func() { cancel(context.Canceled) }
+		return dctx, func() { cancel(context.Canceled) }
 	}
-	tctx, end := h.watchTimeout(ctx, tctx, cancel)
+	tctx, end := h.watchTimeout(ctx, dctx, cancel)
 	stop := afterFunc(ctx, d, func() { end(cause) })
 	return tctx, func() {
 		stop()
@@ -53,6 +54,16 @@ func withTimeout(ctx context.Context, d time.Duration, cause error) (context.Con
 type hubDeadlineCtx struct {
 	context.Context
 	deadline time.Time
+	to       *hubTimeout // its registration with the hub (see Hub.watchTimeout)
+}
+
+// Value answers hubTimeoutKey with the registration, so that a timeout made
+// inside this one nests in it; everything else is the cancel context's.
+func (c *hubDeadlineCtx) Value(key any) any {
+	if _, ok := key.(hubTimeoutKey); ok && c.to != nil {
+		return c.to
+	}
+	return c.Context.Value(key)
 }
 
 // newHubDeadlineCtx wraps cctx, made from parent, with deadline, or with
@@ -61,7 +72,7 @@ func newHubDeadlineCtx(parent, cctx context.Context, deadline time.Time) *hubDea
 	if d, ok := parent.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	return &hubDeadlineCtx{cctx, deadline}
+	return &hubDeadlineCtx{Context: cctx, deadline: deadline}
 }
 
 // Deadline reports the deadline on the hub's clock.
