@@ -214,13 +214,7 @@ func barrierScenario(t *testing.T) string {
 }
 
 func TestBarrierHubDeterministic(t *testing.T) {
-	first := barrierScenario(t)
-	t.Log(first)
-	for range 299 {
-		if got := barrierScenario(t); got != first {
-			t.Fatalf("trace differs:\n%s\n%s", first, got)
-		}
-	}
+	t.Log(sameTrace(t, 300, func() string { return barrierScenario(t) }))
 }
 
 // ---- Conformance: CPython's Lib/test/lock_tests.py BarrierTests ----

@@ -284,13 +284,7 @@ func condScenario(t *testing.T) string {
 }
 
 func TestConditionHubDeterministic(t *testing.T) {
-	first := condScenario(t)
-	t.Log(first)
-	for range 299 {
-		if got := condScenario(t); got != first {
-			t.Fatalf("trace differs:\n%s\n%s", first, got)
-		}
-	}
+	t.Log(sameTrace(t, 300, func() string { return condScenario(t) }))
 }
 
 // ---- Conformance: CPython's Lib/test/lock_tests.py ConditionTests ----

@@ -54,6 +54,20 @@ const (
 	confSmallest  = time.Millisecond
 )
 
+// sameTrace runs a scenario n times and fails the test unless every run
+// gives run's first trace, which it returns: the Hub's promise that the
+// same program on a virtual clock gives the same interleaving every run.
+func sameTrace(t *testing.T, n int, run func() string) string {
+	t.Helper()
+	first := run()
+	for i := 1; i < n; i++ {
+		if got := run(); got != first {
+			t.Fatalf("run %d: the trace differs from run 0:\n%s\n%s", i, first, got)
+		}
+	}
+	return first
+}
+
 // confGenericWait ports gevent.testing.timing.AbstractGenericWaitTestCase
 // (and, with get set, AbstractGenericGetTestCase) for wait, which blocks
 // until its context ends. Python's wait(timeout=s) is wait with a context

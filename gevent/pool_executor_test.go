@@ -330,12 +330,9 @@ func TestHubQueuedSubmitDeterministic(t *testing.T) {
 		}
 		return trace.String()
 	}
-	first := run()
+	first := sameTrace(t, 200, run)
 	assert.Contains(t, first, "submitted8", first)
 	assert.Contains(t, first, "joined", first)
 	assert.NotContains(t, first, "start4", "the task whose ctx ended in the queue never ran")
-	for range 199 {
-		require.Equal(t, first, run(), "the same program gives the same interleaving")
-	}
 	t.Log(first)
 }

@@ -414,12 +414,9 @@ func TestHubApplyAsyncOnFullPoolDeterministic(t *testing.T) {
 		}
 		return trace.String()
 	}
-	first := run()
+	first := sameTrace(t, 200, run)
 	assert.Contains(t, first, "applied7", first)
 	assert.Contains(t, first, "error5", first)
 	assert.Contains(t, first, "joined", first)
 	assert.NotContains(t, first, "start5", "the task whose ctx ended in the queue never ran")
-	for range 199 {
-		require.Equal(t, first, run(), "the same program gives the same interleaving")
-	}
 }

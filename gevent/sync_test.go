@@ -13,6 +13,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// sameTrace runs a scenario n times and fails the test unless every run
+// gives run's first trace, which it returns: the Hub's promise that the
+// same program on a virtual clock gives the same interleaving every run.
+func sameTrace(t *testing.T, n int, run func() string) string {
+	t.Helper()
+	first := run()
+	for i := 1; i < n; i++ {
+		if got := run(); got != first {
+			t.Fatalf("run %d: the trace differs from run 0:\n%s\n%s", i, first, got)
+		}
+	}
+	return first
+}
+
 // until spins (yielding the processor) until cond holds: it synchronises
 // a test on a state the code under test reaches, such as a waiter parked
 // in a wait queue. It fails the test after a generous bound.
