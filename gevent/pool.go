@@ -94,6 +94,11 @@ func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.exp
 // Pool that is never closed and joined keeps its idle worker goroutines
 // (and ants' housekeeping goroutines) alive.
 //
+// In free mode a task gives its slot back on its worker just after its
+// green thread has finished, so a Get or Join of the task may return a
+// moment before FreeCount counts the slot (gevent frees it first); Pool's
+// own Join waits for it, and on a Hub it comes back within the task's turn.
+//
 // There is no Add or Discard (gevent's adoption of a greenlet spawned
 // elsewhere): see Len for why, and use a Group to track such green threads.
 //

@@ -102,6 +102,9 @@ func TestMapOnFullNonBlockingPool(t *testing.T) {
 	r, err := Map(ctx, p, []int{1, 2, 3}, func(_ context.Context, x int) (int, error) { return x + 1, nil })
 	require.NoError(t, err, "Map takes the free slot")
 	assert.Equal(t, []int{2, 3, 4}, r)
+	// In free mode a task gives its slot back just after its green thread
+	// has finished, on its worker: Map may return a moment before.
+	until(t, func() bool { return p.FreeCount() == 1 })
 	_, err = p.Go(ctx, func(context.Context) error { <-release; return nil })
 	require.NoError(t, err)
 	_, err = Map(ctx, p, []int{1}, func(_ context.Context, x int) (int, error) { return x, nil })

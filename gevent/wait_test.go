@@ -54,12 +54,13 @@ func TestWaitOrderCountTimeout(t *testing.T) {
 			return []*Greenlet[int]{Spawn(ctx, gate(&es[0], 0)), Spawn(ctx, gate(&es[1], 1)), Spawn(ctx, gate(&es[2], 2))}
 		}
 		gs := spawn()
-		go func() {
+		go func(gs []*Greenlet[int]) { // its own gs: the test reassigns the variable below
+			time.Sleep(time.Millisecond) // in the bubble: once Wait has registered and parked
 			for _, i := range []int{1, 2, 0} {
 				es[i].Set()
 				gs[i].Join(ctx)
 			}
-		}()
+		}(gs)
 		ready, err := Wait(ctx, gs)
 		require.NoError(t, err)
 		assert.Equal(t, []int{1, 2, 0}, values(ready), "in the order they became ready")
