@@ -75,7 +75,9 @@ func OnPool(p *Pool) GroupOption {
 func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context) {
 	g := &Group{}
 	for _, o := range opts {
-		o.apply(&g.cfg)
+		if o.apply != nil {
+			o.apply(&g.cfg)
+		}
 	}
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
 	return g, g.ctx
@@ -287,7 +289,9 @@ type ResultGroup[T any] struct {
 func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGroup[T], context.Context) {
 	r := &ResultGroup[T]{}
 	for _, o := range opts {
-		o.apply(&r.g.cfg)
+		if o.apply != nil {
+			o.apply(&r.g.cfg)
+		}
 	}
 	r.g.ctx, r.g.cancel = context.WithCancelCause(ctx)
 	return r, r.g.ctx

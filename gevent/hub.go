@@ -214,8 +214,9 @@ const (
 	hubDone                    // finished: later wakes are stale
 )
 
-// HubOption configures a Hub.
-type HubOption func(*Hub)
+// HubOption configures a Hub. It is made by WithVirtualClock; the zero
+// value changes nothing.
+type HubOption struct{ apply func(*Hub) }
 
 // WithVirtualClock makes the hub run on a virtual clock that starts at
 // start: when every green thread of the hub is blocked (and none is inside
@@ -223,7 +224,7 @@ type HubOption func(*Hub)
 // then take no real time, and the same program gives the same interleaving
 // every run.
 func WithVirtualClock(start time.Time) HubOption {
-	return func(h *Hub) { h.virtual, h.now = true, start }
+	return HubOption{func(h *Hub) { h.virtual, h.now = true, start }}
 }
 
 // NewHub returns a hub, on the wall clock unless WithVirtualClock is given.
@@ -231,7 +232,9 @@ func WithVirtualClock(start time.Time) HubOption {
 func NewHub(opts ...HubOption) *Hub {
 	h := &Hub{wake: make(chan struct{}, 1)}
 	for _, o := range opts {
-		o(h)
+		if o.apply != nil {
+			o.apply(h)
+		}
 	}
 	return h
 }
@@ -247,11 +250,11 @@ func RunHub(ctx context.Context, fn func(ctx context.Context) error, opts ...Hub
 // left, and waiting for them as long as ctx allows) and returns fn's error,
 // or ctx's if ctx ended first. Run must be called from outside the hub.
 func (h *Hub) Run(ctx context.Context, fn func(ctx context.Context) error) error {
-	main := Go(h.Context(ctx), fn, WithName("main"), func(t *Thread) {
+	main := Go(h.Context(ctx), fn, WithName("main"), SpawnOption{func(t *Thread) {
 		h.mu.Lock()
 		h.main = t
 		h.mu.Unlock()
-	})
+	}})
 	err := main.Join(ctx)
 	if err != nil {
 		main.Cancel()

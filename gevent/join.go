@@ -18,8 +18,9 @@ type Joinable interface {
 
 func (t *Thread) thread() *Thread { return t }
 
-// JoinOption configures JoinAll.
-type JoinOption func(*joinConfig)
+// JoinOption configures JoinAll, Wait and IWait. It is made by
+// JoinTimeout, JoinCount or RaiseError; the zero value changes nothing.
+type JoinOption struct{ apply func(*joinConfig) }
 
 type joinConfig struct {
 	timeout    time.Duration
@@ -29,16 +30,22 @@ type joinConfig struct {
 
 // JoinTimeout bounds the wait, like joinall(timeout=d). It is the same as
 // giving JoinAll a context with that timeout.
-func JoinTimeout(d time.Duration) JoinOption { return func(c *joinConfig) { c.timeout = d } }
+func JoinTimeout(d time.Duration) JoinOption {
+	return JoinOption{func(c *joinConfig) { c.timeout = d }}
+}
 
 // JoinCount makes JoinAll return once n of the green threads have finished,
 // like joinall(count=n).
-func JoinCount(n int) JoinOption { return func(c *joinConfig) { c.count = n } }
+func JoinCount(n int) JoinOption {
+	return JoinOption{func(c *joinConfig) { c.count = n }}
+}
 
 // RaiseError makes JoinAll return at the first green thread that fails, with
 // its error, like joinall(raise_error=True). As in gevent, a green thread
 // ended by a kill (an error matching ErrGreenletExit) has not failed.
-func RaiseError() JoinOption { return func(c *joinConfig) { c.raiseError = true } }
+func RaiseError() JoinOption {
+	return JoinOption{func(c *joinConfig) { c.raiseError = true }}
+}
 
 // JoinAll waits for the green threads to finish: gevent.joinall. It returns
 // the ones that have finished, in their order in gs, and an error: nil when
@@ -49,7 +56,9 @@ func RaiseError() JoinOption { return func(c *joinConfig) { c.raiseError = true 
 func JoinAll[G Joinable](ctx context.Context, gs []G, opts ...JoinOption) ([]G, error) {
 	var cfg joinConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o.apply != nil {
+			o.apply(&cfg)
+		}
 	}
 	if cfg.timeout > 0 {
 		var cancel context.CancelFunc

@@ -24,8 +24,9 @@ var ErrPoolFull = errors.New("gevent: pool full")
 // wait for other tasks to end waits instead.
 var ErrPoolDeadlock = errors.New("gevent: pool deadlock: every task of the pool waits for a slot of it")
 
-// PoolOption configures a Pool.
-type PoolOption func(*poolConfig)
+// PoolOption configures a Pool. It is made by WithPreAlloc,
+// WithNonBlocking, WithQueue or WithExpiry; the zero value changes nothing.
+type PoolOption struct{ apply func(*poolConfig) }
 
 type poolConfig struct {
 	preAlloc    bool
@@ -36,12 +37,16 @@ type poolConfig struct {
 
 // WithPreAlloc allocates the worker queue up front (ants' WithPreAlloc):
 // worth it for large pools that are kept busy.
-func WithPreAlloc() PoolOption { return func(c *poolConfig) { c.preAlloc = true } }
+func WithPreAlloc() PoolOption {
+	return PoolOption{func(c *poolConfig) { c.preAlloc = true }}
+}
 
 // WithNonBlocking makes spawning on a full pool fail at once with
 // ErrPoolFull instead of waiting for a slot (or, for ApplyAsync, instead of
 // queueing the task).
-func WithNonBlocking() PoolOption { return func(c *poolConfig) { c.nonBlocking = true } }
+func WithNonBlocking() PoolOption {
+	return PoolOption{func(c *poolConfig) { c.nonBlocking = true }}
+}
 
 // WithQueue puts a queue in front of the pool for Submit and Go, as
 // concurrent.futures' ThreadPoolExecutor has: on a full pool they no
@@ -58,11 +63,15 @@ func WithNonBlocking() PoolOption { return func(c *poolConfig) { c.nonBlocking =
 // A queued task holds no goroutine in free mode (two allocations more than
 // a task started at once); on a Hub it holds its green thread's goroutine,
 // parked.
-func WithQueue(n int) PoolOption { return func(c *poolConfig) { c.queue = n } }
+func WithQueue(n int) PoolOption {
+	return PoolOption{func(c *poolConfig) { c.queue = n }}
+}
 
 // WithExpiry sets how long an idle worker goroutine is kept for reuse
 // before it exits (ants' expiry duration; 1s by default).
-func WithExpiry(d time.Duration) PoolOption { return func(c *poolConfig) { c.expiry = d } }
+func WithExpiry(d time.Duration) PoolOption {
+	return PoolOption{func(c *poolConfig) { c.expiry = d }}
+}
 
 // Pool runs green threads, at most Size at once, on recycled goroutines
 // (an ants pool): gevent's Pool, multiprocessing's Pool and
@@ -159,7 +168,9 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 	}
 	p := &Pool{size: size, live: make(threadSet, size)}
 	for _, o := range opts {
-		o(&p.cfg)
+		if o.apply != nil {
+			o.apply(&p.cfg)
+		}
 	}
 	return p, nil
 }

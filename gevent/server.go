@@ -11,8 +11,9 @@ import (
 )
 
 // ServeOption configures a server: Serve, StartServer, ServeDatagram and
-// StartDatagramServer.
-type ServeOption func(*serveConfig)
+// StartDatagramServer. It is made by WithGrace or RefuseWhenFull; the zero
+// value changes nothing.
+type ServeOption struct{ apply func(*serveConfig) }
 
 type serveConfig struct {
 	grace  time.Duration // < 0: no limit
@@ -30,12 +31,16 @@ const DefaultGrace = 5 * time.Second
 // by itself (gevent's stop_timeout=None, which joins the pool without a
 // timeout); only Stop's context can then cut the wait short. d == 0 kills
 // the handlers at once.
-func WithGrace(d time.Duration) ServeOption { return func(c *serveConfig) { c.grace = d } }
+func WithGrace(d time.Duration) ServeOption {
+	return ServeOption{func(c *serveConfig) { c.grace = d }}
+}
 
 // RefuseWhenFull makes the server close a new connection (drop a new
 // datagram) at once when its pool is full, instead of waiting for a free
 // slot before handling it. A pool made WithNonBlocking refuses the same way.
-func RefuseWhenFull() ServeOption { return func(c *serveConfig) { c.refuse = true } }
+func RefuseWhenFull() ServeOption {
+	return ServeOption{func(c *serveConfig) { c.refuse = true }}
+}
 
 // Server is a running stream or datagram server: gevent's StreamServer or
 // DatagramServer after start(). StartServer and StartDatagramServer make
@@ -135,7 +140,9 @@ func (s *Server) Done() <-chan struct{} { return s.loop.Done() }
 func newServer(ctx context.Context, addr net.Addr, opts []ServeOption, body func(ctx context.Context, s *Server, cfg *serveConfig) error) *Server {
 	cfg := serveConfig{grace: DefaultGrace}
 	for _, o := range opts {
-		o(&cfg)
+		if o.apply != nil {
+			o.apply(&cfg)
+		}
 	}
 	sctx, stop := context.WithCancel(ctx)
 	s := &Server{addr: addr, stop: stop}

@@ -63,12 +63,15 @@ const (
 
 var lastID atomic.Uint64
 
-// SpawnOption configures a green thread at spawn.
-type SpawnOption func(*Thread)
+// SpawnOption configures a green thread at spawn. It is made by WithName;
+// the zero value changes nothing.
+type SpawnOption struct{ apply func(*Thread) }
 
 // WithName names the green thread, like multiprocessing.Process(name=...).
 // Without it the name is "Greenlet-<id>".
-func WithName(name string) SpawnOption { return func(t *Thread) { t.name = &name } }
+func WithName(name string) SpawnOption {
+	return SpawnOption{func(t *Thread) { t.name = &name }}
+}
 
 // init prepares t to run under parent. It links t's context to parent's
 // cancellation only when parent can be cancelled at all.
@@ -82,7 +85,9 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 		t.sched = schedulerFrom(parent)
 	}
 	for _, o := range opts {
-		o(t)
+		if o.apply != nil {
+			o.apply(t)
+		}
 	}
 	if t.sched != nil {
 		t.sched.spawned(t)

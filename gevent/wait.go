@@ -260,7 +260,9 @@ func (c *joinConfig) want(n int) int {
 func joinOptions(opts []JoinOption) joinConfig {
 	var cfg joinConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o.apply != nil {
+			o.apply(&cfg)
+		}
 	}
 	return cfg
 }
