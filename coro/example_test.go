@@ -327,7 +327,7 @@ func ExamplePanicError() {
 	fmt.Println(v, err)
 	_, err = gen.Next()
 	var pe *coro.PanicError
-	fmt.Println(errors.As(err, &pe), pe.Value, len(pe.Stack) > 0)
+	fmt.Println(errors.As(err, &pe), pe.Value, len(pe.Stack()) > 0)
 	// Output:
 	// 1 <nil>
 	// true bad input true

@@ -309,7 +309,7 @@ func TestPanicBecomesError(t *testing.T) {
 	var pe *panics.Error
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "kaboom", pe.Value)
-	assert.Contains(t, string(pe.Stack), "gen_test.go", "the stack shows the panic site")
+	assert.Contains(t, string(pe.Stack()), "gen_test.go", "the stack shows the panic site")
 	assert.True(t, g.Done())
 	_, err = g.Next()
 	assert.ErrorIs(t, err, coro.ErrStopIteration)

@@ -74,7 +74,7 @@ func FailurePrinter(w io.Writer) func(name string, err error) {
 		}
 		printMu.Lock()
 		defer printMu.Unlock()
-		fmt.Fprintf(out, "gevent: %s failed and nobody read its error: %v\n", name, err)
+		fmt.Fprintf(out, "gevent: %s failed and nobody read its error: %+v\n", name, err)
 	}
 }
 

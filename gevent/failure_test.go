@@ -76,7 +76,7 @@ func TestUnreadPanicIsReported(t *testing.T) {
 	var pe *PanicError
 	require.ErrorAs(t, r.err, &pe)
 	assert.Equal(t, "boom in unread-1", pe.Value)
-	assert.Contains(t, string(pe.Stack), "spawnPanic")
+	assert.Contains(t, string(pe.Stack()), "spawnPanic")
 	for range 3 {
 		runtime.GC()
 	}

@@ -50,7 +50,7 @@ func TestPanicBecomesError(t *testing.T) {
 	var pe *PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "kaboom", pe.Value)
-	assert.Contains(t, string(pe.Stack), "TestPanicBecomesError")
+	assert.Contains(t, string(pe.Stack()), "TestPanicBecomesError")
 }
 
 func TestIDsAndNames(t *testing.T) {

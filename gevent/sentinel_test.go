@@ -43,7 +43,7 @@ func TestPanicErrorIsOneType(t *testing.T) {
 	var lp *greenlet.PanicError
 	require.ErrorAs(t, err, &lp)
 	assert.Equal(t, "in a generator", pp.Value)
-	assert.NotEmpty(t, pp.Stack)
+	assert.NotEmpty(t, pp.Stack())
 
 	err = greenlet.Run(func(main *greenlet.Greenlet[int]) error { panic("in a greenlet") })
 	require.ErrorAs(t, err, &gp)

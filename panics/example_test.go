@@ -23,6 +23,6 @@ func Example() {
 	}
 	err := call(func() { panic(io.ErrUnexpectedEOF) })
 	var pe *panics.Error
-	fmt.Println(errors.As(err, &pe), pe.Value, errors.Is(err, io.ErrUnexpectedEOF), len(pe.Stack) > 0)
+	fmt.Println(errors.As(err, &pe), pe.Value, errors.Is(err, io.ErrUnexpectedEOF), len(pe.Stack()) > 0)
 	// Output: true unexpected EOF true true
 }
