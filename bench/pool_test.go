@@ -44,10 +44,8 @@ func BenchmarkPoolApplyAsync(b *testing.B) {
 			var wg sync.WaitGroup
 			wg.Add(batch)
 			for j := range batch {
-				if _, err := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return square(ctx, j) },
-					func(int) { wg.Done() }, func(error) { wg.Done() }); err != nil {
-					b.Fatal(err)
-				}
+				gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return square(ctx, j) },
+					func(int) { wg.Done() }, func(error) { wg.Done() })
 			}
 			wg.Wait()
 		}

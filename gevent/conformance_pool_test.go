@@ -108,7 +108,7 @@ func TestConformance_Pool(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			var done gevent.Event
 			p := confNewPool(t, 2)
-			_, err := gevent.ApplyAsync(ctx, p, func(context.Context) (struct{}, error) { done.Set(); return struct{}{}, nil }, nil, nil)
+			err := startErr(gevent.ApplyAsync(ctx, p, func(context.Context) (struct{}, error) { done.Set(); return struct{}{}, nil }, nil, nil))
 			assert.NoError(t, err)
 			assert.NoError(t, done.Wait(ctx))
 			return confCloseJoin(ctx, p)
@@ -136,7 +136,7 @@ func TestConformance_Pool(t *testing.T) {
 			var evt gevent.Event
 			var results []string
 			p := confNewPool(t, 2)
-			done, err := p.Go(ctx, func(ctx context.Context) error {
+			done := p.Go(ctx, func(ctx context.Context) error {
 				results = append(results, "cons1")
 				if err := evt.Wait(ctx); err != nil {
 					return err
@@ -144,15 +144,16 @@ func TestConformance_Pool(t *testing.T) {
 				results = append(results, "cons2")
 				return nil
 			})
+			err := startErr(done)
 			assert.NoError(t, err)
-			_, err = gevent.ApplyAsync(ctx, p, func(ctx context.Context) (struct{}, error) {
+			err = startErr(gevent.ApplyAsync(ctx, p, func(ctx context.Context) (struct{}, error) {
 				if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
 					return struct{}{}, err
 				}
 				results = append(results, "prod")
 				evt.Set()
 				return struct{}{}, nil
-			}, nil, nil)
+			}, nil, nil))
 			assert.NoError(t, err)
 			_, err = done.Get(ctx)
 			assert.NoError(t, err)
@@ -170,7 +171,7 @@ func TestConformance_Pool(t *testing.T) {
 			assert.NoError(t, err)
 			assert.Equal(t, 6, v)
 			var evt gevent.Event
-			_, err = gevent.ApplyAsync(ctx, p, func(context.Context) (struct{}, error) { evt.Set(); return struct{}{}, nil }, nil, nil)
+			err = startErr(gevent.ApplyAsync(ctx, p, func(context.Context) (struct{}, error) { evt.Set(); return struct{}{}, nil }, nil, nil))
 			assert.NoError(t, err)
 			assert.NoError(t, evt.Wait(ctx))
 			return confCloseJoin(ctx, p)
@@ -180,7 +181,8 @@ func TestConformance_Pool(t *testing.T) {
 	t.Run("TestCoroutinePool.test_stderr_raising", func(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			p := confNewPool(t, 1)
-			waiter, err := p.Go(ctx, func(context.Context) error { return errors.New("Raising an error from the crash() function") })
+			waiter := p.Go(ctx, func(context.Context) error { return errors.New("Raising an error from the crash() function") })
+			err := startErr(waiter)
 			assert.NoError(t, err)
 			err = gevent.WithTimeout(ctx, 2*time.Second, func(ctx context.Context) error { _, err := waiter.Get(ctx); return err })
 			assert.ErrorContains(t, err, "crash()")
@@ -204,7 +206,8 @@ func TestConformance_Pool(t *testing.T) {
 			appender := func(v int) func(context.Context) (struct{}, error) {
 				return func(context.Context) (struct{}, error) { r = append(r, v); return struct{}{}, nil }
 			}
-			first, err := gevent.Submit(ctx, p, appender(1))
+			first := gevent.Submit(ctx, p, appender(1))
+			err := startErr(first)
 			assert.NoError(t, err)
 			assert.Equal(t, 1, p.FreeCount())
 			_, err = first.Get(ctx)
@@ -213,15 +216,15 @@ func TestConformance_Pool(t *testing.T) {
 			assert.NoError(t, gevent.Sleep(ctx, 0))
 			assert.Equal(t, 2, p.FreeCount())
 
-			_, err = gevent.ApplyAsync(ctx, p, appender(2), nil, nil)
+			err = startErr(gevent.ApplyAsync(ctx, p, appender(2), nil, nil))
 			assert.NoError(t, err)
 			assert.Equal(t, 1, p.FreeCount())
 			assert.Equal(t, []int{1}, r)
-			_, err = gevent.ApplyAsync(ctx, p, appender(3), nil, nil)
+			err = startErr(gevent.ApplyAsync(ctx, p, appender(3), nil, nil))
 			assert.NoError(t, err)
 			assert.Equal(t, 0, p.FreeCount())
 			assert.Equal(t, []int{1}, r)
-			_, err = gevent.ApplyAsync(ctx, p, appender(4), nil, nil)
+			err = startErr(gevent.ApplyAsync(ctx, p, appender(4), nil, nil))
 			assert.NoError(t, err)
 			assert.Equal(t, []int{1}, r, "the third ApplyAsync on a full pool neither ran anything nor blocked")
 			assert.NoError(t, gevent.Sleep(ctx, 10*time.Millisecond))
@@ -234,11 +237,12 @@ func TestConformance_Pool(t *testing.T) {
 	t.Run("PoolBasicTests.test_add_method", func(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			p := confNewPool(t, 1)
-			first, err := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			first := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			err := startErr(first)
 			assert.NoError(t, err)
 			assert.Equal(t, 0, p.FreeCount())
 			err = gevent.WithTimeout(ctx, 100*time.Millisecond, func(ctx context.Context) error {
-				_, err := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+				err := startErr(p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) }))
 				return err
 			})
 			assert.ErrorIs(t, err, gevent.ErrTimeout)
@@ -253,9 +257,10 @@ func TestConformance_Pool(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			p, err := gevent.NewPool(1, gevent.WithNonBlocking())
 			assert.NoError(t, err)
-			first, err := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			first := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			err = startErr(first)
 			assert.NoError(t, err)
-			_, err = p.Go(ctx, func(ctx context.Context) error { return nil })
+			err = startErr(p.Go(ctx, func(ctx context.Context) error { return nil }))
 			assert.ErrorIs(t, err, gevent.ErrPoolFull)
 			assert.NoError(t, first.Kill(ctx))
 			return confCloseJoin(ctx, p)
@@ -268,11 +273,12 @@ func TestConformance_Pool(t *testing.T) {
 	t.Run("PoolBasicTests.test_add_method_timeout", func(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			p := confNewPool(t, 1)
-			first, err := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			first := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
+			err := startErr(first)
 			assert.NoError(t, err)
 			dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel()
-			_, err = p.Go(dctx, func(ctx context.Context) error { return nil })
+			err = startErr(p.Go(dctx, func(ctx context.Context) error { return nil }))
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 			assert.NotErrorIs(t, err, gevent.ErrPoolFull)
 			assert.NoError(t, first.Kill(ctx))
@@ -323,7 +329,8 @@ func TestConformance_Pool(t *testing.T) {
 			}
 		})
 		run("test_async", func(ctx context.Context, p *gevent.Pool) {
-			res, err := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout1)(ctx, 7) }, nil, nil)
+			res := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout1)(ctx, 7) }, nil, nil)
+			err := startErr(res)
 			assert.NoError(t, err)
 			start := time.Now()
 			v, err := res.Get(ctx)
@@ -337,8 +344,9 @@ func TestConformance_Pool(t *testing.T) {
 		run("test_async_callback", func(ctx context.Context, p *gevent.Pool) {
 			var result []int
 			var called gevent.Event
-			res, err := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout1)(ctx, 7) },
+			res := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout1)(ctx, 7) },
 				func(v int) { result = append(result, v); called.Set() }, nil)
+			err := startErr(res)
 			assert.NoError(t, err)
 			start := time.Now()
 			v, err := res.Get(ctx)
@@ -349,7 +357,8 @@ func TestConformance_Pool(t *testing.T) {
 			assert.Equal(t, []int{49}, result)
 		})
 		run("test_async_timeout", func(ctx context.Context, p *gevent.Pool) {
-			res, err := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout2+200*time.Millisecond)(ctx, 6) }, nil, nil)
+			res := gevent.ApplyAsync(ctx, p, func(ctx context.Context) (int, error) { return confSqr(timeout2+200*time.Millisecond)(ctx, 6) }, nil, nil)
+			err := startErr(res)
 			assert.NoError(t, err)
 			start := time.Now()
 			err = gevent.WithTimeout(ctx, timeout2, func(ctx context.Context) error { _, err := res.Get(ctx); return err })
@@ -517,7 +526,8 @@ func TestConformance_Pool(t *testing.T) {
 		confGenericWait(t, false, func(ctx context.Context) error {
 			bg := context.Background()
 			p := confNewPool(t, 10)
-			g, err := p.Go(bg, func(ctx context.Context) error { return gevent.Sleep(ctx, 10*time.Second) })
+			g := p.Go(bg, func(ctx context.Context) error { return gevent.Sleep(ctx, 10*time.Second) })
+			err := startErr(g)
 			require.NoError(t, err)
 			defer func() {
 				g.Kill(bg)
@@ -539,11 +549,11 @@ func TestConformance_Pool(t *testing.T) {
 			p := confNewPool(t, 1)
 			sleep := func(ctx context.Context) error { return gevent.Sleep(ctx, 100*time.Millisecond) }
 			assert.Equal(t, 0, p.Running())
-			_, err := p.Go(ctx, sleep)
+			err := startErr(p.Go(ctx, sleep))
 			assert.NoError(t, err)
 			assert.Equal(t, 1, p.Running())
 			start := time.Now()
-			_, err = p.Go(ctx, sleep) // blocks until the old one finishes
+			err = startErr(p.Go(ctx, sleep)) // blocks until the old one finishes
 			assert.NoError(t, err)
 			assert.Equal(t, 100*time.Millisecond, time.Since(start))
 			assert.Equal(t, 1, p.Running())
@@ -555,14 +565,14 @@ func TestConformance_Pool(t *testing.T) {
 	t.Run("TestSpawn.testSpawnAndWait", func(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
 			p := confNewPool(t, 1)
-			_, err := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 100*time.Millisecond) })
+			err := startErr(p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 100*time.Millisecond) }))
 			assert.NoError(t, err)
 			assert.Equal(t, 1, p.Running())
 			err = gevent.WithTimeout(ctx, 10*time.Millisecond, p.Join)
 			assert.ErrorIs(t, err, gevent.ErrTimeout, "waiting on a full pool times out")
 			assert.NoError(t, p.Join(ctx), "waiting to finish succeeds")
 			assert.Equal(t, 0, p.Running())
-			_, err = p.Go(ctx, func(context.Context) error { return nil })
+			err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 			assert.NoError(t, err, "the pool stays usable after Join")
 			return confCloseJoin(ctx, p)
 		})

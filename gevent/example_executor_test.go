@@ -23,7 +23,7 @@ func ExampleWithQueue() {
 	pool, _ := gevent.NewPool(4, gevent.WithQueue(-1))
 	var futures []*gevent.Greenlet[int]
 	for i := range 10 {
-		f, _ := gevent.Submit(ctx, pool, func(context.Context) (int, error) { return i * i, nil })
+		f := gevent.Submit(ctx, pool, func(context.Context) (int, error) { return i * i, nil })
 		futures = append(futures, f)
 	}
 	var squares []int
@@ -58,14 +58,14 @@ func ExamplePool_Kill_cancelFutures() {
 	ctx := context.Background()
 	pool, _ := gevent.NewPool(1, gevent.WithQueue(-1))
 	var started gevent.Event
-	first, _ := pool.Go(ctx, func(ctx context.Context) error {
+	first := pool.Go(ctx, func(ctx context.Context) error {
 		started.Set()
 		<-ctx.Done() // runs until killed
 		return ctx.Err()
 	})
 	var rest []*gevent.Greenlet[struct{}]
 	for i := range 3 {
-		f, _ := pool.Go(ctx, func(context.Context) error { fmt.Println(i); return nil })
+		f := pool.Go(ctx, func(context.Context) error { fmt.Println(i); return nil })
 		rest = append(rest, f)
 	}
 	started.Wait(ctx)

@@ -85,7 +85,7 @@ func ExampleApplyAsync_fullPool() {
 	gate := make(chan struct{})
 	var results []*gevent.Greenlet[int]
 	for i := range 3 {
-		g, _ := gevent.ApplyAsync(ctx, pool, func(context.Context) (int, error) {
+		g := gevent.ApplyAsync(ctx, pool, func(context.Context) (int, error) {
 			if i == 0 {
 				<-gate
 			}
@@ -125,12 +125,13 @@ func ExamplePool_Join() {
 	}
 	pool.Join(ctx)
 	fmt.Println("joined without close:", done.Len(), "tasks done")
-	g, err := pool.Go(ctx, func(context.Context) error { done.Append(4); return nil })
-	fmt.Println("still open:", err)
+	g := pool.Go(ctx, func(context.Context) error { done.Append(4); return nil })
 	g.Join(ctx)
+	fmt.Println("still open:", g.Err())
 	pool.Close()
 	pool.Join(ctx)
-	_, err = pool.Go(ctx, func(context.Context) error { return nil })
+	// A task refused by a closed pool comes back finished with the reason.
+	err := pool.Go(ctx, func(context.Context) error { return nil }).Err()
 	fmt.Println("after Close:", err, "-", done.Len(), "tasks done")
 	// Output:
 	// joined without close: 4 tasks done
@@ -149,7 +150,7 @@ func ExamplePool_unbounded() {
 	var pool gevent.Pool
 	var gs []*gevent.Greenlet[int]
 	for i := range 5 {
-		g, _ := gevent.Submit(ctx, &pool, func(context.Context) (int, error) { return i * i, nil })
+		g := gevent.Submit(ctx, &pool, func(context.Context) (int, error) { return i * i, nil })
 		gs = append(gs, g)
 	}
 	pool.Join(ctx)

@@ -92,10 +92,7 @@ func ExampleAsCompleted() {
 		defer pool.Kill(ctx)
 		var fs []*gevent.Greenlet[int]
 		for _, n := range []int{3, 1, 2} {
-			f, err := gevent.Submit(ctx, pool, worker(n))
-			if err != nil {
-				return err
-			}
+			f := gevent.Submit(ctx, pool, worker(n))
 			fs = append(fs, f)
 		}
 		// timeout=10 on the hub's clock (context.WithTimeout would use

@@ -208,12 +208,11 @@ func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, 
 				return nil, false
 			}
 		} else {
-			gl, err = Submit(ctx, g.cfg.pool, fn, opts...)
+			gl = Submit(ctx, g.cfg.pool, fn, opts...) // refused: finished with why
 		}
 	}
 	if err != nil {
-		// fn does not run; the member reports why.
-		fn = func(context.Context) (T, error) { var zero T; return zero, err }
+		gl = refused[T](ctx, err, opts) // fn does not run; the member reports why
 	}
 	if gl == nil {
 		gl = newGreenlet(ctx, fn, opts)

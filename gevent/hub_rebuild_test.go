@@ -54,14 +54,14 @@ func TestHubPoolTasksInTheirTurn(t *testing.T) {
 			return err
 		}
 		for i := range 5 {
-			_, err := ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
+			err := startErr(ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
 				log("start %d free=%d", i, p.FreeCount())
 				if err := Sleep(ctx, time.Duration(5-i)*time.Millisecond); err != nil {
 					return 0, err
 				}
 				log("end %d", i)
 				return i, nil
-			}, func(v int) { log("callback %d", v) }, nil)
+			}, func(v int) { log("callback %d", v) }, nil))
 			if err != nil {
 				return err
 			}
@@ -390,7 +390,7 @@ func TestHubMixedProgramDeterministic(t *testing.T) {
 			return nil
 		})
 		for i := range 6 {
-			_, err := p.Go(ctx, func(ctx context.Context) error {
+			err := startErr(p.Go(ctx, func(ctx context.Context) error {
 				err := WithTimeout(ctx, time.Duration(3+i%3)*time.Millisecond, func(ctx context.Context) error {
 					return Sleep(ctx, time.Duration(i)*time.Millisecond)
 				})
@@ -404,7 +404,7 @@ func TestHubMixedProgramDeterministic(t *testing.T) {
 				log("task %d put", i)
 				l.Release()
 				return q.Put(ctx, i)
-			})
+			}))
 			if err != nil {
 				return err
 			}

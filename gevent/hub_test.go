@@ -269,12 +269,12 @@ func TestHubPoolAndQueues(t *testing.T) {
 			return nil
 		})
 		for i := range 6 {
-			if _, err := p.Go(ctx, func(ctx context.Context) error {
+			if err := startErr(p.Go(ctx, func(ctx context.Context) error {
 				if err := Sleep(ctx, time.Duration(6-i)*time.Minute); err != nil {
 					return err
 				}
 				return q.Put(ctx, i)
-			}); err != nil {
+			})); err != nil {
 				return err
 			}
 		}

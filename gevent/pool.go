@@ -541,30 +541,55 @@ func (q *claimq) remove(c *claim) bool {
 
 // Submit runs fn as a task of p and returns its green thread, which is its
 // future: concurrent.futures' submit and gevent's Pool.spawn. It waits
-// while the pool is full, for its turn among the claims on a slot; it
-// returns an error, and runs nothing, when the wait ends with ctx, the pool
-// is closed (ErrPoolClosed) or full in non-blocking mode (ErrPoolFull), or
-// the caller is a task of p and waiting could never end (ErrPoolDeadlock).
-// fn's own error or panic is the green thread's.
+// while the pool is full, for its turn among the claims on a slot.
+//
+// Submit always returns a green thread, as every Go and Spawn of the module
+// does (and as pond's Submit returns a task): when the task cannot start,
+// because ctx ended while it waited, the pool is closed (ErrPoolClosed) or
+// full in non-blocking mode (ErrPoolFull), or the caller is a task of p and
+// waiting could never end (ErrPoolDeadlock), fn never runs and the green
+// thread is returned already finished with that error (Started reports
+// false; Get, Join and Err return the error). fn's own error or panic is
+// the green thread's.
 //
 // WithQueue, on a full pool it queues the task instead and returns at once
 // with its pending green thread (see WithQueue and ApplyAsync, whose queue
 // it shares); it waits only for a place in a full bounded queue.
-func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], error) {
+func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
 	if p.cfg.queue != 0 {
-		return submitAsync(ctx, p, fn, nil, opts, true)
+		g, _ := submitAsync(ctx, p, fn, nil, opts, true)
+		return g
 	}
 	if err := p.acquire(ctx); err != nil {
-		return nil, err
+		return refused[T](ctx, err, opts)
 	}
 	g := newGreenlet(ctx, fn, opts)
 	startOn(p, g, nil)
-	return g, nil
+	return g
+}
+
+// refused returns a green thread that never runs: finished at once with
+// err, the reason its task could not start.
+func refused[T any](ctx context.Context, err error, opts []SpawnOption) *Greenlet[T] {
+	g := newGreenlet[T](ctx, nil, opts)
+	finishUnstarted(&g.Thread, err)
+	return g
+}
+
+// finishUnstarted finishes t, which never ran, with err; on a Hub it
+// leaves the hub as a green thread whose body ended does.
+func finishUnstarted(t *Thread, err error) {
+	t.finish(err)
+	if t.sched != nil {
+		t.sched.leave(t)
+	}
 }
 
 // Go is Submit for a task without a result: gevent's Pool.spawn and
-// multiprocessing's Process started on a pool.
-func (p *Pool) Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) (*Greenlet[struct{}], error) {
+// multiprocessing's Process started on a pool. Like Submit it always
+// returns a green thread; one whose task could not start is finished with
+// the reason (ErrPoolClosed, ErrPoolFull, ctx's error, ErrPoolDeadlock).
+func (p *Pool) Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
 	return Submit(ctx, p, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts...)
 }
 
@@ -578,12 +603,7 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 	if inline {
 		return callSafely(ctx, fn)
 	}
-	g, err := Submit(ctx, p, fn)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return g.Get(ctx)
+	return Submit(ctx, p, fn).Get(ctx)
 }
 
 // ApplyAsync runs fn on the pool and returns at once with its green thread:
@@ -600,10 +620,12 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // ErrGreenletExit when killed) without running fn. Close does not stop
 // queued tasks: they run, and Join waits for them.
 //
-// The error is ErrPoolClosed after Close, or ErrPoolFull on a full pool
-// made WithNonBlocking (without WithQueue), or on a full bounded queue
-// (WithQueue(n), n > 0: ApplyAsync never waits for a place); nothing runs
-// then.
+// ApplyAsync always returns a green thread. When the task is refused, it
+// is returned already finished, without running fn, with ErrPoolClosed
+// after Close, or ErrPoolFull on a full pool made WithNonBlocking (without
+// WithQueue) or on a full bounded queue (WithQueue(n), n > 0: ApplyAsync
+// never waits for a place); onError gets that error before ApplyAsync
+// returns, so every task's outcome reaches its callbacks exactly once.
 //
 // Once the green thread has finished, onValue is called with its result if
 // it succeeded, onError with its error if not; either may be nil. They run
@@ -616,7 +638,7 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 //
 // Cost: on a free slot, what Submit costs; queued, two allocations more (a
 // goroutine more on a Hub).
-func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) (*Greenlet[T], error) {
+func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) *Greenlet[T] {
 	var after func(*Greenlet[T])
 	if onValue != nil || onError != nil {
 		after = func(g *Greenlet[T]) {
@@ -629,14 +651,16 @@ func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T
 			}
 		}
 	}
-	return submitAsync(ctx, p, fn, after, nil, false)
+	g, _ := submitAsync(ctx, p, fn, after, nil, false)
+	return g
 }
 
 // submitAsync starts fn as a task of p on a free slot, or queues it if the
 // pool is full (see ApplyAsync and WithQueue); after, if not nil, runs once
 // its green thread has finished. On a full bounded queue it waits for a
 // place if wait is set (and the pool is not non-blocking), and otherwise
-// fails with ErrPoolFull.
+// fails with ErrPoolFull. It always returns the green thread; when the
+// task is refused, that is finished with the error, which is returned too.
 func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T]), opts []SpawnOption, wait bool) (*Greenlet[T], error) {
 	// An executor (WithQueue) in free mode makes the green thread before
 	// taking p.mu, to keep the lock short when many submit at once; one
@@ -647,10 +671,14 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 		g = newGreenlet(ctx, fn, opts)
 	}
 	refuse := func(err error) (*Greenlet[T], error) {
-		if g != nil {
-			g.Thread.finish(err)
+		if g == nil {
+			g = newGreenlet(ctx, fn, opts)
 		}
-		return nil, err
+		finishUnstarted(&g.Thread, err)
+		if after != nil {
+			runLink(func() { after(g) })
+		}
+		return g, err
 	}
 	p.mu.Lock()
 	if p.closed {

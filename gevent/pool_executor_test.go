@@ -52,13 +52,15 @@ func TestPoolQueueSubmitReturnsAtOnce(t *testing.T) {
 	var rec recorder
 	var gs []*Greenlet[int]
 	for i := range 5 {
-		r := within(t, func() submitted { g, err := Submit(ctx, p, rec.task(i)); return submitted{g, err} })
+		r := within(t, func() submitted { g := Submit(ctx, p, rec.task(i))
+ err := startErr(g); return submitted{g, err} })
 		require.NoError(t, r.err)
 		assert.False(t, r.g.Started(), "queued: pending until a slot comes")
 		gs = append(gs, r.g)
 	}
 	gg := within(t, func() *Greenlet[struct{}] {
-		g, err := p.Go(ctx, func(context.Context) error { return nil })
+		g := p.Go(ctx, func(context.Context) error { return nil })
+		err := startErr(g)
 		require.NoError(t, err)
 		return g
 	})
@@ -82,19 +84,20 @@ func TestPoolBoundedQueue(t *testing.T) {
 	var rec recorder
 	var gs []*Greenlet[int]
 	for i := range 2 {
-		r := within(t, func() submitted { g, err := Submit(ctx, p, rec.task(i)); return submitted{g, err} })
+		r := within(t, func() submitted { g := Submit(ctx, p, rec.task(i))
+ err := startErr(g); return submitted{g, err} })
 		require.NoError(t, r.err)
 		gs = append(gs, r.g)
 	}
 	// The queue is full: ApplyAsync, which never waits, fails; Submit waits
 	// for a place.
-	_, err := ApplyAsync(ctx, p, rec.task(-1), nil, nil)
+	err := startErr(ApplyAsync(ctx, p, rec.task(-1), nil, nil))
 	assert.ErrorIs(t, err, ErrPoolFull)
-	third := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { return Submit(ctx, p, rec.task(2)) })
+	third := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, p, rec.task(2)); return g, startErr(g) })
 	until(t, func() bool { return roomWaiters(p) == 1 })
 	// One whose ctx ends while waiting gives up; nothing runs.
 	cctx, cancel := context.WithCancel(ctx)
-	fourth := Spawn(ctx, func(context.Context) (*Greenlet[int], error) { return Submit(cctx, p, rec.task(-2)) })
+	fourth := Spawn(ctx, func(context.Context) (*Greenlet[int], error) { g := Submit(cctx, p, rec.task(-2)); return g, startErr(g) })
 	until(t, func() bool { return roomWaiters(p) == 2 })
 	cancel()
 	_, err = fourth.Get(ctx)
@@ -120,9 +123,10 @@ func TestPoolBoundedQueueNonBlockingAndClose(t *testing.T) {
 	p := newPool(t, 1, WithQueue(1), WithNonBlocking())
 	release := holdPool(t, p)
 	var rec recorder
-	g, err := Submit(ctx, p, rec.task(0))
+	g := Submit(ctx, p, rec.task(0))
+	err := startErr(g)
 	require.NoError(t, err, "a place in the queue")
-	_, err = Submit(ctx, p, rec.task(1))
+	err = startErr(Submit(ctx, p, rec.task(1)))
 	assert.ErrorIs(t, err, ErrPoolFull, "a full queue, non-blocking")
 	release()
 	require.NoError(t, p.Join(ctx))
@@ -131,9 +135,9 @@ func TestPoolBoundedQueueNonBlockingAndClose(t *testing.T) {
 	// Close fails the spawners waiting for a place.
 	q := newPool(t, 1, WithQueue(1))
 	release = holdPool(t, q)
-	_, err = Submit(ctx, q, rec.task(2))
+	err = startErr(Submit(ctx, q, rec.task(2)))
 	require.NoError(t, err)
-	waiting := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { return Submit(ctx, q, rec.task(3)) })
+	waiting := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, q, rec.task(3)); return g, startErr(g) })
 	until(t, func() bool { return roomWaiters(q) == 1 })
 	require.NoError(t, q.Close())
 	_, err = waiting.Get(ctx)
@@ -147,17 +151,18 @@ func TestPoolQueueSelfDeadlock(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 1, WithQueue(1))
 	release := holdPool(t, p)
-	_, err := p.Go(ctx, func(context.Context) error { return nil })
+	err := startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	require.NoError(t, err)
 	release()
-	g, err := Submit(ctx, p, func(ctx context.Context) (int, error) {
+	g := Submit(ctx, p, func(ctx context.Context) (int, error) {
 		// The queue is full of a task behind ours, which holds the only slot.
-		if _, err := p.Go(ctx, func(context.Context) error { return nil }); err != nil {
+		if err := startErr(p.Go(ctx, func(context.Context) error { return nil })); err != nil {
 			return 0, err
 		}
-		_, err := p.Go(ctx, func(context.Context) error { return nil })
+		err := startErr(p.Go(ctx, func(context.Context) error { return nil }))
 		return 0, err
 	})
+	err = startErr(g)
 	require.NoError(t, err)
 	_, err = g.Get(ctx)
 	assert.ErrorIs(t, err, ErrPoolDeadlock)
@@ -167,12 +172,13 @@ func TestPoolStatsFailures(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 2, WithQueue(-1))
 	boom := errors.New("boom")
-	_, err := p.Go(ctx, func(context.Context) error { return boom })
+	err := startErr(p.Go(ctx, func(context.Context) error { return boom }))
 	require.NoError(t, err)
-	_, err = p.Go(ctx, func(context.Context) error { panic("panic") })
+	err = startErr(p.Go(ctx, func(context.Context) error { panic("panic") }))
 	require.NoError(t, err)
 	require.NoError(t, p.Join(ctx))
-	killed, err := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	killed := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	err = startErr(killed)
 	require.NoError(t, err)
 	require.NoError(t, killed.Kill(ctx))
 	require.NoError(t, p.Join(ctx))
@@ -183,12 +189,14 @@ func TestPoolKillCancelsQueuedSubmits(t *testing.T) {
 	ctx := context.Background()
 	p, err := NewPool(1, WithQueue(-1))
 	require.NoError(t, err)
-	running, err := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	running := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	err = startErr(running)
 	require.NoError(t, err)
 	var rec recorder
 	var gs []*Greenlet[int]
 	for i := range 4 {
-		g, err := Submit(ctx, p, rec.task(i))
+		g := Submit(ctx, p, rec.task(i))
+		err := startErr(g)
 		require.NoError(t, err)
 		gs = append(gs, g)
 	}
@@ -202,7 +210,7 @@ func TestPoolKillCancelsQueuedSubmits(t *testing.T) {
 	}
 	assert.Empty(t, rec.order, "queued tasks never ran")
 	assert.Equal(t, PoolStats{Completed: 1, Cancelled: 4}, p.Stats())
-	_, err = Submit(ctx, p, rec.task(9))
+	err = startErr(Submit(ctx, p, rec.task(9)))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 }
 
@@ -214,7 +222,8 @@ func TestPoolResize(t *testing.T) {
 	gate := make(chan struct{})
 	var gs []*Greenlet[int]
 	for i := range 4 {
-		g, err := Submit(ctx, p, func(context.Context) (int, error) { started <- i; <-gate; return i, nil })
+		g := Submit(ctx, p, func(context.Context) (int, error) { started <- i; <-gate; return i, nil })
+		err := startErr(g)
 		require.NoError(t, err)
 		gs = append(gs, g)
 	}
@@ -253,11 +262,12 @@ func TestPoolResizeShrinkHoldsBound(t *testing.T) {
 	gates := make([]chan struct{}, 3)
 	for i := range gates {
 		gates[i] = make(chan struct{})
-		_, err := p.Go(ctx, func(context.Context) error { <-gates[i]; return nil })
+		err := startErr(p.Go(ctx, func(context.Context) error { <-gates[i]; return nil }))
 		require.NoError(t, err)
 	}
 	next := make(chan struct{})
-	g, err := p.Go(ctx, func(context.Context) error { close(next); return nil })
+	g := p.Go(ctx, func(context.Context) error { close(next); return nil })
+	err := startErr(g)
 	require.NoError(t, err)
 	require.NoError(t, p.Resize(1))
 	close(gates[0])
@@ -302,7 +312,8 @@ func TestHubQueuedSubmitDeterministic(t *testing.T) {
 				if i == 4 {
 					qctx = tctx // gives up in the queue
 				}
-				g, err := Submit(qctx, p, task(i))
+				g := Submit(qctx, p, task(i))
+				err := startErr(g)
 				if err != nil {
 					return err
 				}

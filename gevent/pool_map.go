@@ -185,9 +185,9 @@ func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(con
 					exhausted = true
 					break
 				}
-				g, err := Submit(ictx, p, func(ctx context.Context) (R, error) { return fn(ctx, item) })
-				if err != nil {
-					yield(zero, err)
+				g := Submit(ictx, p, func(ctx context.Context) (R, error) { return fn(ctx, item) })
+				if !g.Started() && g.Ready() { // refused: the pool is closed, ictx ended
+					yield(zero, g.Err())
 					return
 				}
 				if !ordered {

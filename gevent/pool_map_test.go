@@ -97,7 +97,7 @@ func TestMapOnFullNonBlockingPool(t *testing.T) {
 	p := newPool(t, 2, WithNonBlocking())
 	release := make(chan struct{})
 	defer close(release)
-	_, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err := startErr(p.Go(ctx, func(context.Context) error { <-release; return nil }))
 	require.NoError(t, err)
 	r, err := Map(ctx, p, []int{1, 2, 3}, func(_ context.Context, x int) (int, error) { return x + 1, nil })
 	require.NoError(t, err, "Map takes the free slot")
@@ -105,7 +105,7 @@ func TestMapOnFullNonBlockingPool(t *testing.T) {
 	// In free mode a task gives its slot back just after its green thread
 	// has finished, on its worker: Map may return a moment before.
 	until(t, func() bool { return p.FreeCount() == 1 })
-	_, err = p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { <-release; return nil }))
 	require.NoError(t, err)
 	_, err = Map(ctx, p, []int{1}, func(_ context.Context, x int) (int, error) { return x, nil })
 	assert.ErrorIs(t, err, ErrPoolFull)
@@ -115,9 +115,9 @@ func TestMapWaitsForSlotsInTurn(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 2)
 	release := make(chan struct{})
-	_, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err := startErr(p.Go(ctx, func(context.Context) error { <-release; return nil }))
 	require.NoError(t, err)
-	_, err = p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { <-release; return nil }))
 	require.NoError(t, err)
 	m := Spawn(ctx, func(ctx context.Context) ([]int, error) {
 		return Map(ctx, p, []int{1, 2, 3, 4, 5}, func(_ context.Context, x int) (int, error) { return -x, nil })

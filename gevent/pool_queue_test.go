@@ -38,7 +38,7 @@ func holdPool(t *testing.T, p *Pool) (release func()) {
 	var once sync.Once
 	release = func() { once.Do(func() { close(ch) }) }
 	t.Cleanup(release)
-	_, err := p.Go(context.Background(), func(context.Context) error { <-ch; return nil })
+	err := startErr(p.Go(context.Background(), func(context.Context) error { <-ch; return nil }))
 	require.NoError(t, err)
 	return release
 }
@@ -57,12 +57,13 @@ func TestPoolApplyAsyncOnFullPoolReturnsAtOnce(t *testing.T) {
 	var gs []*Greenlet[int]
 	for i := range 3 {
 		r := within(t, func() applied {
-			g, err := ApplyAsync(ctx, p, func(context.Context) (int, error) {
+			g := ApplyAsync(ctx, p, func(context.Context) (int, error) {
 				mu.Lock()
 				order = append(order, i)
 				mu.Unlock()
 				return i, nil
 			}, nil, nil)
+			err := startErr(g)
 			return applied{g, err}
 		})
 		require.NoError(t, r.err)
@@ -96,12 +97,14 @@ func TestPoolClaimsAreFirstComeFirstServed(t *testing.T) {
 			return 0, nil
 		}
 	}
-	a := within(t, func() applied { g, err := ApplyAsync(ctx, p, record("async a"), nil, nil); return applied{g, err} })
+	a := within(t, func() applied { g := ApplyAsync(ctx, p, record("async a"), nil, nil)
+ err := startErr(g); return applied{g, err} })
 	require.NoError(t, a.err)
 	// A blocking Submit parks behind a, and c queues behind it.
-	b := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { return Submit(ctx, p, record("submit b")) })
+	b := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, p, record("submit b")); return g, startErr(g) })
 	until(t, func() bool { return claims(p) == 2 })
-	c := within(t, func() applied { g, err := ApplyAsync(ctx, p, record("async c"), nil, nil); return applied{g, err} })
+	c := within(t, func() applied { g := ApplyAsync(ctx, p, record("async c"), nil, nil)
+ err := startErr(g); return applied{g, err} })
 	require.NoError(t, c.err)
 	release()
 	bg, err := b.Get(ctx)
@@ -119,8 +122,9 @@ func TestPoolQueuedTaskHonoursCtx(t *testing.T) {
 	var ran atomic.Bool
 	var onError AsyncResult[error]
 	r := within(t, func() applied {
-		g, err := ApplyAsync(qctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil },
+		g := ApplyAsync(qctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil },
 			func(int) { onError.Set(nil) }, func(err error) { onError.Set(err) })
+		err := startErr(g)
 		return applied{g, err}
 	})
 	require.NoError(t, r.err)
@@ -136,17 +140,17 @@ func TestPoolQueuedTaskHonoursCtx(t *testing.T) {
 
 	// A context already done: the same, at once.
 	r = within(t, func() applied {
-		g, err := ApplyAsync(qctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil }, nil, nil)
-		return applied{g, err}
+		g := ApplyAsync(qctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil }, nil, nil)
+		return applied{g, nil}
 	})
-	require.NoError(t, r.err)
 	require.NoError(t, r.g.Join(ctx))
 	assert.ErrorIs(t, r.g.Err(), context.Canceled)
 	assert.False(t, ran.Load())
 
 	// Killing a queued task: it never runs.
 	r = within(t, func() applied {
-		g, err := ApplyAsync(ctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil }, nil, nil)
+		g := ApplyAsync(ctx, p, func(context.Context) (int, error) { ran.Store(true); return 1, nil }, nil, nil)
+		err := startErr(g)
 		return applied{g, err}
 	})
 	require.NoError(t, r.err)
@@ -160,12 +164,13 @@ func TestPoolCloseRunsQueuedTasks(t *testing.T) {
 	p := newPool(t, 1)
 	release := holdPool(t, p)
 	r := within(t, func() applied {
-		g, err := ApplyAsync(ctx, p, func(context.Context) (int, error) { return 7, nil }, nil, nil)
+		g := ApplyAsync(ctx, p, func(context.Context) (int, error) { return 7, nil }, nil, nil)
+		err := startErr(g)
 		return applied{g, err}
 	})
 	require.NoError(t, r.err)
 	require.NoError(t, p.Close())
-	_, err := ApplyAsync(ctx, p, func(context.Context) (int, error) { return 0, nil }, nil, nil)
+	err := startErr(ApplyAsync(ctx, p, func(context.Context) (int, error) { return 0, nil }, nil, nil))
 	assert.ErrorIs(t, err, ErrPoolClosed, "no new task after Close")
 	release()
 	require.NoError(t, p.Join(ctx))
@@ -179,15 +184,17 @@ func TestPoolKillKillsQueuedTasks(t *testing.T) {
 	ctx := context.Background()
 	p, err := NewPool(1)
 	require.NoError(t, err)
-	running, err := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	running := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+	err = startErr(running)
 	require.NoError(t, err)
 	var ran atomic.Int32
 	var errs List[error]
 	var gs []*Greenlet[int]
 	for range 3 {
 		r := within(t, func() applied {
-			g, err := ApplyAsync(ctx, p, func(context.Context) (int, error) { ran.Add(1); return 0, nil },
+			g := ApplyAsync(ctx, p, func(context.Context) (int, error) { ran.Add(1); return 0, nil },
 				nil, func(err error) { errs.Append(err) })
+			err := startErr(g)
 			return applied{g, err}
 		})
 		require.NoError(t, r.err)
@@ -211,7 +218,7 @@ func TestPoolApplyAsyncNonBlockingFull(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 1, WithNonBlocking())
 	holdPool(t, p)
-	_, err := ApplyAsync(ctx, p, func(context.Context) (int, error) { return 0, nil }, nil, nil)
+	err := startErr(ApplyAsync(ctx, p, func(context.Context) (int, error) { return 0, nil }, nil, nil))
 	assert.ErrorIs(t, err, ErrPoolFull, "a non-blocking pool refuses rather than queues")
 }
 
@@ -231,7 +238,7 @@ func TestPoolQueuedTasksStress(t *testing.T) {
 			defer wg.Done()
 			for i := range 50 {
 				qctx, cancel := context.WithCancel(ctx)
-				g, err := ApplyAsync(qctx, p, func(ctx context.Context) (int, error) {
+				g := ApplyAsync(qctx, p, func(ctx context.Context) (int, error) {
 					n := inFlight.Add(1)
 					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 					}
@@ -239,6 +246,7 @@ func TestPoolQueuedTasksStress(t *testing.T) {
 					inFlight.Add(-1)
 					return i, nil
 				}, func(int) { callbacks.Add(1) }, func(error) { callbacks.Add(1) })
+				err := startErr(g)
 				if (w+i)%5 == 0 {
 					cancel()
 				}
@@ -266,7 +274,8 @@ func TestPoolJoinWithoutClose(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 2)
 	release := make(chan struct{})
-	g, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	g := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err := startErr(g)
 	require.NoError(t, err)
 	joined := Go(ctx, p.Join)
 	close(release)
@@ -279,7 +288,7 @@ func TestPoolJoinWithoutClose(t *testing.T) {
 	assert.Equal(t, 3, v)
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Join(ctx))
-	_, err = p.Go(ctx, func(context.Context) error { return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 }
 
@@ -294,7 +303,8 @@ func TestZeroPoolIsUnbounded(t *testing.T) {
 	var gs []*Greenlet[struct{}]
 	for range n {
 		g := within(t, func() *Greenlet[struct{}] {
-			g, err := p.Go(ctx, func(context.Context) error { started.Add(1); <-release; return nil })
+			g := p.Go(ctx, func(context.Context) error { started.Add(1); <-release; return nil })
+			err := startErr(g)
 			require.NoError(t, err)
 			return g
 		})
@@ -303,7 +313,8 @@ func TestZeroPoolIsUnbounded(t *testing.T) {
 	until(t, func() bool { return started.Load() == n })
 	assert.Equal(t, n, p.Running(), "every task runs at once")
 	r := within(t, func() applied {
-		g, err := ApplyAsync(ctx, &p, func(context.Context) (int, error) { return 5, nil }, nil, nil)
+		g := ApplyAsync(ctx, &p, func(context.Context) (int, error) { return 5, nil }, nil, nil)
+		err := startErr(g)
 		return applied{g, err}
 	})
 	require.NoError(t, r.err)
@@ -348,7 +359,7 @@ func TestZeroPoolIsUnbounded(t *testing.T) {
 	assert.Equal(t, 328350, sum)
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Join(ctx))
-	_, err = p.Go(ctx, func(context.Context) error { return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 }
 
@@ -385,14 +396,16 @@ func TestHubApplyAsyncOnFullPoolDeterministic(t *testing.T) {
 				if i == 5 {
 					qctx = tctx // gives up in the queue
 				}
-				g, err := ApplyAsync(qctx, p, task(i), func(v int) { log("value%d", v) }, func(err error) { log("error%d", i) })
+				g := ApplyAsync(qctx, p, task(i), func(v int) { log("value%d", v) }, func(err error) { log("error%d", i) })
+				err := startErr(g)
 				if err != nil {
 					return err
 				}
 				log("applied%d", i)
 				gs = append(gs, g)
 				if i == 3 {
-					g, err := Submit(ctx, p, task(100)) // waits its turn behind 2 and 3
+					g := Submit(ctx, p, task(100))
+					err := startErr(g) // waits its turn behind 2 and 3
 					if err != nil {
 						return err
 					}

@@ -45,7 +45,8 @@ func TestPoolSubmitAndFutures(t *testing.T) {
 	p := newPool(t, 4)
 	assert.Equal(t, 4, p.Size())
 	assert.Equal(t, 4, p.FreeCount())
-	g, err := Submit(ctx, p, func(context.Context) (int, error) { return 21 * 2, nil })
+	g := Submit(ctx, p, func(context.Context) (int, error) { return 21 * 2, nil })
+	err := startErr(g)
 	require.NoError(t, err)
 	v, err := g.Get(ctx)
 	require.NoError(t, err)
@@ -61,7 +62,7 @@ func TestPoolBoundsInFlight(t *testing.T) {
 	var inFlight, most atomic.Int32
 	var gs []*Greenlet[struct{}]
 	for range 10 {
-		g, err := p.Go(ctx, func(ctx context.Context) error {
+		g := p.Go(ctx, func(ctx context.Context) error {
 			n := inFlight.Add(1)
 			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 			}
@@ -69,6 +70,7 @@ func TestPoolBoundsInFlight(t *testing.T) {
 			inFlight.Add(-1)
 			return nil
 		})
+		err := startErr(g)
 		require.NoError(t, err)
 		assert.LessOrEqual(t, p.Running(), 3)
 		gs = append(gs, g)
@@ -85,19 +87,19 @@ func TestPoolCloseJoinContract(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, p.Join(ctx), "join before close waits for the tasks in flight (none here)")
 	var ran atomic.Int32
-	_, err = p.Go(ctx, func(ctx context.Context) error {
+	err = startErr(p.Go(ctx, func(ctx context.Context) error {
 		ran.Add(1)
 		// A task spawns a task: Join waits for it too.
-		_, err := p.Go(ctx, func(context.Context) error { ran.Add(1); return nil })
+		err := startErr(p.Go(ctx, func(context.Context) error { ran.Add(1); return nil }))
 		return err
-	})
+	}))
 	require.NoError(t, err)
 	// Close only after the first task has spawned its child.
 	until(t, func() bool { return ran.Load() >= 1 && p.Running() != 1 || ran.Load() == 2 })
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Join(ctx))
 	assert.EqualValues(t, 2, ran.Load())
-	_, err = p.Go(ctx, func(context.Context) error { return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 	require.NoError(t, p.Join(ctx), "joining again is fine")
 }
@@ -105,7 +107,8 @@ func TestPoolCloseJoinContract(t *testing.T) {
 func TestPoolPanicIsTaskError(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 1)
-	g, err := p.Go(ctx, func(context.Context) error { panic("in a task") })
+	g := p.Go(ctx, func(context.Context) error { panic("in a task") })
+	err := startErr(g)
 	require.NoError(t, err)
 	require.NoError(t, g.Join(ctx))
 	var pe *PanicError
@@ -128,10 +131,11 @@ func TestPoolNoSelfDeadlock(t *testing.T) {
 	assert.Equal(t, 7, v)
 
 	// Spawning into its own full pool, where no slot can ever come, fails.
-	g, err := p.Go(ctx, func(ctx context.Context) error {
-		_, err := p.Go(ctx, func(context.Context) error { return nil })
+	g := p.Go(ctx, func(ctx context.Context) error {
+		err := startErr(p.Go(ctx, func(context.Context) error { return nil }))
 		return err
 	})
+	err = startErr(g)
 	require.NoError(t, err)
 	require.NoError(t, g.Join(ctx))
 	assert.ErrorIs(t, g.Err(), ErrPoolDeadlock)
@@ -148,16 +152,19 @@ func TestPoolWaitsForSlotThatCanCome(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 2)
 	release := make(chan struct{})
-	blocker, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	blocker := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err := startErr(blocker)
 	require.NoError(t, err)
 	// A task spawning into its full pool waits: the blocker will end.
-	spawner, err := p.Go(ctx, func(ctx context.Context) error {
-		g, err := p.Go(ctx, func(context.Context) error { return nil })
+	spawner := p.Go(ctx, func(ctx context.Context) error {
+		g := p.Go(ctx, func(context.Context) error { return nil })
+		err := startErr(g)
 		if err != nil {
 			return err
 		}
 		return g.Join(ctx)
 	})
+	err = startErr(spawner)
 	require.NoError(t, err)
 	until(t, func() bool { return claims(p) == 1 })
 	close(release)
@@ -170,8 +177,9 @@ func TestPoolApplyAsync(t *testing.T) {
 	ctx := context.Background()
 	p := newPool(t, 2)
 	var got AsyncResult[string]
-	g, err := ApplyAsync(ctx, p, func(context.Context) (string, error) { return "done", nil },
+	g := ApplyAsync(ctx, p, func(context.Context) (string, error) { return "done", nil },
 		func(v string) { got.Set("callback: " + v) }, func(err error) { got.SetError(err) })
+	err := startErr(g)
 	require.NoError(t, err)
 	v, err := got.Get(ctx)
 	require.NoError(t, err)
@@ -179,15 +187,15 @@ func TestPoolApplyAsync(t *testing.T) {
 	require.NoError(t, g.Join(ctx))
 
 	var failed AsyncResult[string]
-	_, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "", errBoom },
-		func(v string) { failed.Set(v) }, func(err error) { failed.SetError(err) })
+	err = startErr(ApplyAsync(ctx, p, func(context.Context) (string, error) { return "", errBoom },
+		func(v string) { failed.Set(v) }, func(err error) { failed.SetError(err) }))
 	require.NoError(t, err)
 	_, err = failed.Get(ctx)
 	assert.ErrorIs(t, err, errBoom, "the error callback gets the task's error")
 
 	var panicked AsyncResult[string]
-	_, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { panic("task") },
-		nil, func(err error) { panicked.SetError(err) })
+	err = startErr(ApplyAsync(ctx, p, func(context.Context) (string, error) { panic("task") },
+		nil, func(err error) { panicked.SetError(err) }))
 	require.NoError(t, err)
 	_, err = panicked.Get(ctx)
 	var pe *PanicError
@@ -196,11 +204,12 @@ func TestPoolApplyAsync(t *testing.T) {
 
 	// A panicking callback neither crashes nor loses the slot; nil
 	// callbacks are allowed.
-	g, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "x", nil },
+	g = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "x", nil },
 		func(string) { panic("callback") }, nil)
+	err = startErr(g)
 	require.NoError(t, err)
 	require.NoError(t, g.Join(ctx))
-	_, err = ApplyAsync(ctx, p, func(context.Context) (string, error) { return "", errBoom }, nil, nil)
+	err = startErr(ApplyAsync(ctx, p, func(context.Context) (string, error) { return "", errBoom }, nil, nil))
 	require.NoError(t, err)
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Join(ctx), "every slot came back")
@@ -212,9 +221,10 @@ func TestPoolNonBlockingAndWaitAvailable(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	defer once.Do(func() { close(release) }) // even when an assertion fails
-	g, err := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	g := p.Go(ctx, func(context.Context) error { <-release; return nil })
+	err := startErr(g)
 	require.NoError(t, err)
-	_, err = p.Go(ctx, func(context.Context) error { return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolFull)
 	assert.Zero(t, p.FreeCount())
 	w := Go(ctx, p.WaitAvailable)
@@ -229,9 +239,10 @@ func TestPoolNonBlockingAndWaitAvailable(t *testing.T) {
 	defer cancel()
 	b := newPool(t, 1)
 	hold := make(chan struct{})
-	h, err := b.Go(ctx, func(context.Context) error { <-hold; return nil })
+	h := b.Go(ctx, func(context.Context) error { <-hold; return nil })
+	err = startErr(h)
 	require.NoError(t, err)
-	_, err = b.Go(tctx, func(context.Context) error { return nil })
+	err = startErr(b.Go(tctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "a spawn waiting for a slot honours ctx")
 	close(hold)
 	require.NoError(t, h.Join(ctx))
@@ -243,7 +254,8 @@ func TestPoolKill(t *testing.T) {
 	require.NoError(t, err)
 	var gs []*Greenlet[struct{}]
 	for range 3 {
-		g, err := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+		g := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+		err := startErr(g)
 		require.NoError(t, err)
 		gs = append(gs, g)
 	}
@@ -251,7 +263,7 @@ func TestPoolKill(t *testing.T) {
 	for _, g := range gs {
 		assert.ErrorIs(t, g.Err(), ErrGreenletExit)
 	}
-	_, err = p.Go(ctx, func(context.Context) error { return nil })
+	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 }
 

@@ -49,7 +49,7 @@ func TestPoolLenFull(t *testing.T) {
 	require.NoError(t, err)
 	var release gevent.Event
 	for range 2 {
-		_, err := p.Go(ctx, release.Wait)
+		err := startErr(p.Go(ctx, release.Wait))
 		require.NoError(t, err)
 	}
 	assert.True(t, p.Full())

@@ -185,7 +185,7 @@ func TestWaitEveryKind(t *testing.T) {
 	var gate1, gate2, gate3 Event
 	g1 := Spawn(ctx, gate(&gate1, 1))
 	grp.Add(Spawn(ctx, gate(&gate2, "x")))
-	_, err = Submit(ctx, pool, gate(&gate3, 3.0))
+	err = startErr(Submit(ctx, pool, gate(&gate3, 3.0)))
 	require.NoError(t, err)
 	var zeroPool Pool
 	objs := []Waitable{g1, &ev, &ar, &grp, pool, &zeroPool}
@@ -482,7 +482,7 @@ func TestDoneChannels(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, isClosed(pool.Done()))
 	var pe Event
-	_, err = Submit(ctx, pool, gate(&pe, 0))
+	err = startErr(Submit(ctx, pool, gate(&pe, 0)))
 	require.NoError(t, err)
 	d5 := pool.Done()
 	assert.False(t, isClosed(d5))
