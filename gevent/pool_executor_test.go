@@ -52,8 +52,11 @@ func TestPoolQueueSubmitReturnsAtOnce(t *testing.T) {
 	var rec recorder
 	var gs []*Greenlet[int]
 	for i := range 5 {
-		r := within(t, func() submitted { g := Submit(ctx, p, rec.task(i))
- err := startErr(g); return submitted{g, err} })
+		r := within(t, func() submitted {
+			g := Submit(ctx, p, rec.task(i))
+			err := startErr(g)
+			return submitted{g, err}
+		})
 		require.NoError(t, r.err)
 		assert.False(t, r.g.Started(), "queued: pending until a slot comes")
 		gs = append(gs, r.g)
@@ -84,8 +87,11 @@ func TestPoolBoundedQueue(t *testing.T) {
 	var rec recorder
 	var gs []*Greenlet[int]
 	for i := range 2 {
-		r := within(t, func() submitted { g := Submit(ctx, p, rec.task(i))
- err := startErr(g); return submitted{g, err} })
+		r := within(t, func() submitted {
+			g := Submit(ctx, p, rec.task(i))
+			err := startErr(g)
+			return submitted{g, err}
+		})
 		require.NoError(t, r.err)
 		gs = append(gs, r.g)
 	}
@@ -93,11 +99,17 @@ func TestPoolBoundedQueue(t *testing.T) {
 	// for a place.
 	err := startErr(ApplyAsync(ctx, p, rec.task(-1), nil, nil))
 	assert.ErrorIs(t, err, ErrPoolFull)
-	third := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, p, rec.task(2)); return g, startErr(g) })
+	third := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) {
+		g := Submit(ctx, p, rec.task(2))
+		return g, startErr(g)
+	})
 	until(t, func() bool { return roomWaiters(p) == 1 })
 	// One whose ctx ends while waiting gives up; nothing runs.
 	cctx, cancel := context.WithCancel(ctx)
-	fourth := Spawn(ctx, func(context.Context) (*Greenlet[int], error) { g := Submit(cctx, p, rec.task(-2)); return g, startErr(g) })
+	fourth := Spawn(ctx, func(context.Context) (*Greenlet[int], error) {
+		g := Submit(cctx, p, rec.task(-2))
+		return g, startErr(g)
+	})
 	until(t, func() bool { return roomWaiters(p) == 2 })
 	cancel()
 	_, err = fourth.Get(ctx)
@@ -137,7 +149,10 @@ func TestPoolBoundedQueueNonBlockingAndClose(t *testing.T) {
 	release = holdPool(t, q)
 	err = startErr(Submit(ctx, q, rec.task(2)))
 	require.NoError(t, err)
-	waiting := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, q, rec.task(3)); return g, startErr(g) })
+	waiting := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) {
+		g := Submit(ctx, q, rec.task(3))
+		return g, startErr(g)
+	})
 	until(t, func() bool { return roomWaiters(q) == 1 })
 	require.NoError(t, q.Close())
 	_, err = waiting.Get(ctx)

@@ -97,14 +97,23 @@ func TestPoolClaimsAreFirstComeFirstServed(t *testing.T) {
 			return 0, nil
 		}
 	}
-	a := within(t, func() applied { g := ApplyAsync(ctx, p, record("async a"), nil, nil)
- err := startErr(g); return applied{g, err} })
+	a := within(t, func() applied {
+		g := ApplyAsync(ctx, p, record("async a"), nil, nil)
+		err := startErr(g)
+		return applied{g, err}
+	})
 	require.NoError(t, a.err)
 	// A blocking Submit parks behind a, and c queues behind it.
-	b := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) { g := Submit(ctx, p, record("submit b")); return g, startErr(g) })
+	b := Spawn(ctx, func(ctx context.Context) (*Greenlet[int], error) {
+		g := Submit(ctx, p, record("submit b"))
+		return g, startErr(g)
+	})
 	until(t, func() bool { return claims(p) == 2 })
-	c := within(t, func() applied { g := ApplyAsync(ctx, p, record("async c"), nil, nil)
- err := startErr(g); return applied{g, err} })
+	c := within(t, func() applied {
+		g := ApplyAsync(ctx, p, record("async c"), nil, nil)
+		err := startErr(g)
+		return applied{g, err}
+	})
 	require.NoError(t, c.err)
 	release()
 	bg, err := b.Get(ctx)
