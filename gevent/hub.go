@@ -288,15 +288,16 @@ func (h *Hub) Now() time.Time {
 // end; green threads spawned on it later are killed before they start.
 // Closing twice does nothing more. Called by a green thread of the hub, it
 // kills the others and the caller, and returns without waiting: the caller
-// ends when it returns to the hub.
-func (h *Hub) Close() error {
+// ends when it returns to the hub. It cannot fail: it returns nothing (Run
+// bounds the wait with its context).
+func (h *Hub) Close() {
 	if h.current.Load() != 0 && onCoroutine() {
 		// Called by the green thread holding the turn: waiting would
 		// wait for the caller itself.
 		h.kill()
-		return nil
+		return
 	}
-	return h.close(context.Background())
+	_ = h.close(context.Background()) // fails only when its ctx ends
 }
 
 // close kills every green thread and waits for them as long as ctx allows.

@@ -85,12 +85,12 @@ func (p *PipeEnd[T]) Poll() bool { return !p.in.Empty() }
 
 // Close closes this end: the other end receives what was already sent,
 // then io.EOF; its Sends fail with ErrBrokenPipe. A Recv blocked on this
-// end returns ErrPipeClosed. Closing twice does nothing.
-func (p *PipeEnd[T]) Close() error {
+// end returns ErrPipeClosed. Closing twice does nothing. It cannot fail:
+// it returns nothing.
+func (p *PipeEnd[T]) Close() {
 	if p.closed.Swap(true) {
-		return nil
+		return
 	}
 	p.out.Close()
 	p.in.Close()
-	return nil
 }

@@ -842,12 +842,11 @@ func (p *Pool) awaitClaim(ctx context.Context, c *claim) error {
 // Close stops the pool from taking new tasks: multiprocessing's close().
 // Spawners waiting for a slot fail with ErrPoolClosed; tasks already
 // spawned, or queued by ApplyAsync, run to their end. Closing twice does
-// nothing. It never blocks.
-func (p *Pool) Close() error {
+// nothing. It never blocks, and cannot fail: it returns nothing.
+func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closeLocked()
-	return nil
 }
 
 // closeLocked closes p and takes back the claims of parked spawners (on a
