@@ -92,11 +92,12 @@ func confSquares(n int) []int {
 }
 
 // confCollect ranges over an IMap, requiring every call to succeed.
-func confCollect[R any](t *testing.T, seq iter.Seq2[R, error]) []R {
+func confCollect[R any](t *testing.T, seq iter.Seq2[gevent.Result[R], error]) []R {
 	var r []R
 	for v, err := range seq {
 		assert.NoError(t, err)
-		r = append(r, v)
+		assert.NoError(t, v.Err)
+		r = append(r, v.Value)
 	}
 	return r
 }
@@ -376,7 +377,7 @@ func TestConformance_Pool(t *testing.T) {
 					v, err, ok := next()
 					assert.True(t, ok)
 					assert.NoError(t, err)
-					assert.Equal(t, i*i, v)
+					assert.Equal(t, gevent.Result[int]{Index: i, Value: i * i}, v)
 				}
 				_, _, ok := next()
 				assert.False(t, ok, "StopIteration")
@@ -455,7 +456,7 @@ func TestConformance_Pool(t *testing.T) {
 		})
 		// gevent#423: imap over a queue whose StopIteration comes later; in Go
 		// the queue's All ends when the queue is closed.
-		for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[int, error]{
+		for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[gevent.Result[int], error]{
 			"test_imap_no_stop": gevent.IMap[int, int], "test_imap_unordered_no_stop": gevent.IMapUnordered[int, int],
 		} {
 			run(name, func(ctx context.Context, p *gevent.Pool) {
@@ -467,7 +468,7 @@ func TestConformance_Pool(t *testing.T) {
 			})
 		}
 		// gevent#311: the input sleeps after its last item.
-		for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[int, error]{
+		for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[gevent.Result[int], error]{
 			"test_imap_final_sleep": gevent.IMap[int, int], "test_imap_unordered_final_sleep": gevent.IMapUnordered[int, int],
 		} {
 			run(name, func(ctx context.Context, p *gevent.Pool) {
@@ -488,7 +489,7 @@ func TestConformance_Pool(t *testing.T) {
 		// bounded. Go bounds the calls in flight ahead of the reader by the
 		// pool's size (not asserted for the unbounded pool).
 		run("test_imap_unordered_bounded_queue", func(ctx context.Context, p *gevent.Pool) {
-			for _, imap := range []func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[int, error]{
+			for _, imap := range []func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[gevent.Result[int], error]{
 				gevent.IMapUnordered[int, int], gevent.IMap[int, int],
 			} {
 				running := 0
@@ -500,7 +501,7 @@ func TestConformance_Pool(t *testing.T) {
 					if size > 0 {
 						assert.LessOrEqual(t, running, i+1+size)
 					}
-					l = append(l, x)
+					l = append(l, x.Value)
 					assert.NoError(t, gevent.Sleep(ctx, 10*time.Millisecond))
 					i++
 				}
@@ -582,7 +583,7 @@ func TestConformance_Pool(t *testing.T) {
 	// iter.Seq cannot return an error; one that panics panics out of the
 	// range over IMap (Map takes a slice), and the calls in flight are
 	// waited for first.
-	for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[int, error]{
+	for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (int, error)) iter.Seq2[gevent.Result[int], error]{
 		"TestErrorInIterator.test": gevent.IMap[int, int], "TestErrorInIterator.test_unordered": gevent.IMapUnordered[int, int],
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -619,8 +620,8 @@ func TestConformance_Pool(t *testing.T) {
 		})
 	})
 	// next(it) raising ZeroDivisionError and then going on: Go's IMap yields
-	// each call's error with its value, and goes on.
-	for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (float64, error)) iter.Seq2[float64, error]{
+	// each call's error in its Result, and goes on.
+	for name, imap := range map[string]func(context.Context, *gevent.Pool, iter.Seq[int], func(context.Context, int) (float64, error)) iter.Seq2[gevent.Result[float64], error]{
 		"TestErrorInHandler.test_imap": gevent.IMap[int, float64], "TestErrorInHandler.test_imap_unordered": gevent.IMapUnordered[int, float64],
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -631,14 +632,16 @@ func TestConformance_Pool(t *testing.T) {
 				v, err, ok := next()
 				assert.True(t, ok)
 				assert.NoError(t, err)
-				assert.Equal(t, 1.0, v)
-				_, err, ok = next()
+				assert.Equal(t, gevent.Result[float64]{Index: 0, Value: 1.0}, v)
+				v, err, ok = next()
 				assert.True(t, ok)
-				assert.ErrorIs(t, err, errZeroDivision)
+				assert.NoError(t, err, "a call's error is not the iteration's")
+				assert.ErrorIs(t, v.Err, errZeroDivision)
+				assert.Equal(t, 1, v.Index)
 				v, err, ok = next()
 				assert.True(t, ok)
 				assert.NoError(t, err)
-				assert.Equal(t, 0.5, v)
+				assert.Equal(t, gevent.Result[float64]{Index: 2, Value: 0.5}, v)
 				_, _, ok = next()
 				assert.False(t, ok)
 				return confCloseJoin(ctx, p)

@@ -3,6 +3,7 @@ package gevent_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -203,20 +204,40 @@ func ExampleMap() {
 	// [0 1 4 9 16 25 36 49 64 81] <nil>
 }
 
-// Pool.imap: results streamed in input order, at most Size in flight.
+// Pool.imap: results streamed in input order, at most Size in flight,
+// each with its item's index. A failed call is a result (Python's imap
+// would raise there); the second value is the iteration's own error.
+//
+//	for n in pool.imap(len_or_fail, words):
+//	    print(n)
 func ExampleIMap() {
 	ctx := context.Background()
 	p, _ := gevent.NewPool(2)
 	defer p.Join(ctx)
 	defer p.Close()
-	words := slices.Values([]string{"gevent", "greenlet", "go"})
-	for n, err := range gevent.IMap(ctx, p, words, func(_ context.Context, w string) (int, error) { return len(w), nil }) {
-		fmt.Println(n, err)
+	words := slices.Values([]string{"gevent", "", "greenlet", "go"})
+	lenOrFail := func(_ context.Context, w string) (int, error) {
+		if w == "" {
+			return 0, errors.New("empty word")
+		}
+		return len(w), nil
+	}
+	for r, err := range gevent.IMap(ctx, p, words, lenOrFail) {
+		if err != nil {
+			fmt.Println("stopped:", err) // ctx ended, or the pool refused a call
+			break
+		}
+		if r.Err != nil {
+			fmt.Printf("item %d: %v\n", r.Index, r.Err)
+			continue
+		}
+		fmt.Printf("item %d: %d\n", r.Index, r.Value)
 	}
 	// Output:
-	// 6 <nil>
-	// 8 <nil>
-	// 2 <nil>
+	// item 0: 6
+	// item 1: empty word
+	// item 2: 8
+	// item 3: 2
 }
 
 // Seed 004's echo server on a ThreadPoolExecutor(128), with gevent's

@@ -556,16 +556,22 @@ func (q *claimq) remove(c *claim) bool {
 // with its pending green thread (see WithQueue and ApplyAsync, whose queue
 // it shares); it waits only for a place in a full bounded queue.
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
+	g, _ := submit(ctx, p, fn, opts)
+	return g
+}
+
+// submit is Submit, returning also the error a refused task's green thread
+// is finished with.
+func submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts []SpawnOption) (*Greenlet[T], error) {
 	if p.cfg.queue != 0 {
-		g, _ := submitAsync(ctx, p, fn, nil, opts, true)
-		return g
+		return submitAsync(ctx, p, fn, nil, opts, true)
 	}
 	if err := p.acquire(ctx); err != nil {
-		return refused[T](ctx, err, opts)
+		return refused[T](ctx, err, opts), err
 	}
 	g := newGreenlet(ctx, fn, opts)
 	startOn(p, g, nil)
-	return g
+	return g, nil
 }
 
 // refused returns a green thread that never runs: finished at once with

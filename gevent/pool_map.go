@@ -144,82 +144,110 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 	return results, nil
 }
 
-// IMap calls fn on the items of a sequence on the pool and yields the
-// results, with their errors, in input order as they become available:
-// multiprocessing's Pool.imap. At most Size calls (max(64, GOMAXPROCS) on
-// an unbounded pool) are in flight ahead of the consumer; each is a task
-// submitted with Submit, so IMap waits for slots. Stopping the range stops feeding: the calls in flight get a
-// cancelled context and IMap waits for them before the range ends, so
-// nothing is left running. An error that prevents spawning (ctx done, pool
-// closed) is yielded once and ends the range.
-func IMap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error)) iter.Seq2[R, error] {
+// Result is one result of IMap or IMapUnordered: Index is the position of
+// its item in the input sequence (0 for the first), Value and Err are what
+// fn returned for it (Err is a *PanicError if fn panicked, and Value then
+// R's zero value).
+type Result[R any] struct {
+	Index int
+	Value R
+	Err   error
+}
+
+// IMap calls fn on the items of a sequence on the pool and yields their
+// results in input order as they become available: multiprocessing's
+// Pool.imap. Each yielded Result carries its item's index and fn's value
+// and error; a failed call does not end the range (Python's imap raises
+// the call's exception there: break on Result.Err to do the same).
+//
+// The error beside the Result is for the iteration itself: it is nil for
+// every result, and non-nil at most once, as the last pair, with a zero
+// Result, when the iteration ends early because ctx ended or the pool
+// refused a call (ErrPoolClosed; ErrPoolFull on a non-blocking pool).
+//
+// At most Size calls (max(64, GOMAXPROCS) on an unbounded pool) are in
+// flight ahead of the consumer; each is a task submitted with Submit, so
+// IMap waits for slots. Stopping the range stops feeding: the calls in
+// flight get a cancelled context and IMap waits for them before the range
+// ends, so nothing is left running.
+func IMap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error)) iter.Seq2[Result[R], error] {
 	return imap(ctx, p, items, fn, true)
 }
 
 // IMapUnordered is IMap yielding results in the order the calls finish:
-// multiprocessing's Pool.imap_unordered and gevent's.
-func IMapUnordered[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error)) iter.Seq2[R, error] {
+// multiprocessing's Pool.imap_unordered and gevent's. Result.Index tells
+// which item each result is for.
+func IMapUnordered[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error)) iter.Seq2[Result[R], error] {
 	return imap(ctx, p, items, fn, false)
 }
 
-func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error), ordered bool) iter.Seq2[R, error] {
-	return func(yield func(R, error) bool) {
+// inflight is a call of IMap's that has not been yielded yet.
+type inflight[R any] struct {
+	g *Greenlet[R]
+	i int // its item's index
+}
+
+func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error), ordered bool) iter.Seq2[Result[R], error] {
+	return func(yield func(Result[R], error) bool) {
 		ictx, cancel := context.WithCancel(ctx)
 		var (
-			inflight []*Greenlet[R] // submitted, not yet yielded, in input order
-			finished Queue[*Greenlet[R]]
+			calls    []inflight[R] // submitted, not yet yielded, in input order
+			finished Queue[inflight[R]]
 		)
 		defer func() {
 			cancel()
-			JoinAll(context.WithoutCancel(ctx), inflight)
+			for _, c := range calls {
+				c.g.Join(context.WithoutCancel(ctx))
+			}
 		}()
 		next, stop := iter.Pull(items)
 		defer stop()
-		var zero R
 		exhausted := false
 		limit := p.mapLimit()
-		for {
-			for !exhausted && len(inflight) < limit {
+		for index := 0; ; {
+			for !exhausted && len(calls) < limit {
 				item, ok := next()
 				if !ok {
 					exhausted = true
 					break
 				}
-				g := Submit(ictx, p, func(ctx context.Context) (R, error) { return fn(ctx, item) })
-				if !g.Started() && g.Ready() { // refused: the pool is closed, ictx ended
-					yield(zero, g.Err())
+				g, err := submit(ictx, p, func(ctx context.Context) (R, error) { return fn(ctx, item) }, nil)
+				if err != nil {
+					yield(Result[R]{}, err)
 					return
 				}
+				c := inflight[R]{g, index}
+				index++
 				if !ordered {
-					g.Link(func(g *Greenlet[R]) { finished.PutNowait(g) })
+					g.Link(func(*Greenlet[R]) { finished.PutNowait(c) })
 				}
-				inflight = append(inflight, g)
+				calls = append(calls, c)
 			}
-			if len(inflight) == 0 {
+			if len(calls) == 0 {
 				return
 			}
-			var g *Greenlet[R]
+			var c inflight[R]
 			if ordered {
-				g = inflight[0]
-				if err := g.Join(ctx); err != nil {
-					yield(zero, err)
+				c = calls[0]
+				if err := c.g.Join(ctx); err != nil {
+					yield(Result[R]{}, err)
 					return
 				}
-				inflight = inflight[1:]
+				calls = calls[1:]
 			} else {
 				var err error
-				if g, err = finished.Get(ctx); err != nil {
-					yield(zero, err)
+				if c, err = finished.Get(ctx); err != nil {
+					yield(Result[R]{}, err)
 					return
 				}
-				for i, h := range inflight {
-					if h == g {
-						inflight = append(inflight[:i], inflight[i+1:]...)
+				for i, h := range calls {
+					if h.g == c.g {
+						calls = append(calls[:i], calls[i+1:]...)
 						break
 					}
 				}
 			}
-			if !yield(g.Value(), g.Err()) {
+			if !yield(Result[R]{c.i, c.g.Value(), c.g.Err()}, nil) {
 				return
 			}
 		}

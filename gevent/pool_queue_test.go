@@ -363,7 +363,8 @@ func TestZeroPoolIsUnbounded(t *testing.T) {
 		}
 	}, square) {
 		require.NoError(t, err)
-		sum += v
+		require.NoError(t, v.Err)
+		sum += v.Value
 	}
 	assert.Equal(t, 328350, sum)
 	p.Close()

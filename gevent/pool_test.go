@@ -336,26 +336,73 @@ func TestIMapOrderedAndUnordered(t *testing.T) {
 		}
 		return x * x, nil
 	}
-	var got []int
-	var errs int
-	for v, err := range IMap(ctx, p, slices.Values([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), square) {
-		if err != nil {
-			assert.ErrorIs(t, err, errBoom)
-			errs++
+	var got, indexes []int
+	var failed []int
+	for r, err := range IMap(ctx, p, slices.Values([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), square) {
+		require.NoError(t, err, "a call's error is not the iteration's")
+		indexes = append(indexes, r.Index)
+		if r.Err != nil {
+			assert.ErrorIs(t, r.Err, errBoom)
+			assert.Zero(t, r.Value)
+			failed = append(failed, r.Index)
 			continue
 		}
-		got = append(got, v)
+		got = append(got, r.Value)
 	}
 	assert.Equal(t, []int{1, 4, 9, 16, 36, 49, 64, 81, 100}, got, "in input order, errors in place")
-	assert.Equal(t, 1, errs)
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, indexes)
+	assert.Equal(t, []int{4}, failed, "the failed call is the fifth item's")
 
-	got = got[:0]
-	for v, err := range IMapUnordered(ctx, p, slices.Values([]int{1, 2, 3, 4, 6}), square) {
+	in := []int{1, 2, 3, 4, 6}
+	seen := map[int]bool{}
+	for r, err := range IMapUnordered(ctx, p, slices.Values(in), square) {
 		require.NoError(t, err)
-		got = append(got, v)
+		require.NoError(t, r.Err)
+		assert.Equal(t, in[r.Index]*in[r.Index], r.Value, "each result carries its item's index")
+		assert.False(t, seen[r.Index])
+		seen[r.Index] = true
 	}
-	slices.Sort(got)
-	assert.Equal(t, []int{1, 4, 9, 16, 36}, got)
+	assert.Len(t, seen, len(in))
+}
+
+// The error beside IMap's Result ends the iteration: ctx ending, or the
+// pool refusing a call; it comes once, last, with a zero Result.
+func TestIMapIterationError(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	p.Close()
+	var pairs int
+	for r, err := range IMap(ctx, p, slices.Values([]int{1, 2}), func(context.Context, int) (int, error) { return 1, nil }) {
+		pairs++
+		assert.ErrorIs(t, err, ErrPoolClosed)
+		assert.Equal(t, Result[int]{}, r)
+	}
+	assert.Equal(t, 1, pairs)
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	open := newPool(t, 2)
+	var last error
+	n := 0
+	for r, err := range IMapUnordered(cctx, open, slices.Values([]int{0, 1, 2, 3, 4, 5}), func(ctx context.Context, x int) (int, error) {
+		if x >= 2 {
+			<-ctx.Done() // runs until the range is cancelled
+			return 0, ctx.Err()
+		}
+		return x, nil
+	}) {
+		n++
+		if err != nil {
+			last = err
+			continue
+		}
+		require.NoError(t, r.Err)
+		if n == 2 {
+			cancel()
+		}
+	}
+	assert.ErrorIs(t, last, context.Canceled)
+	assert.Equal(t, 3, n, "two results, then the iteration's error")
 }
 
 func TestIMapBreakStopsFeeding(t *testing.T) {
@@ -367,13 +414,14 @@ func TestIMapBreakStopsFeeding(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, err := range IMapUnordered(ctx, p, infinite, func(ctx context.Context, x int) (int, error) {
+	for r, err := range IMapUnordered(ctx, p, infinite, func(ctx context.Context, x int) (int, error) {
 		calls.Add(1)
 		live.Add(1)
 		defer live.Add(-1)
 		return x, Sleep(ctx, 0)
 	}) {
 		require.NoError(t, err)
+		require.NoError(t, r.Err)
 		if n++; n == 10 {
 			break
 		}

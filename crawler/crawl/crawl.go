@@ -147,7 +147,10 @@ func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *R
 	}
 	done := 0
 	var stopped error // why some URLs were not fetched: ctx, or a panic
-	for _, err := range gevent.IMapUnordered(ctx, pool, indexes(len(urls)), fetchOne) {
+	for r, err := range gevent.IMapUnordered(ctx, pool, indexes(len(urls)), fetchOne) {
+		if err == nil {
+			err = r.Err
+		}
 		if err != nil {
 			if stopped == nil {
 				stopped = err
