@@ -16,7 +16,7 @@ type Locker interface {
 	Locked() bool
 
 	tryAcquire(ctx context.Context) bool
-	release(ctx context.Context) error
+	release(ctx context.Context)
 	// owned reports whether the caller of ctx holds the lock, as far as
 	// the lock can tell: for a Lock, whether anyone holds it.
 	owned(ctx context.Context) bool
@@ -76,9 +76,9 @@ func (c *Condition) Acquire(ctx context.Context) error { return c.lock().Acquire
 func (c *Condition) TryAcquire(ctx context.Context) bool { return c.lock().tryAcquire(ctx) }
 
 // Release releases the lock: Python's release(). ctx names the caller for an
-// RLock; a Lock ignores it. It returns ErrNotLocked if the lock is not held
-// (by the caller, for an RLock).
-func (c *Condition) Release(ctx context.Context) error { return c.lock().release(ctx) }
+// RLock; a Lock ignores it. It panics with ErrNotLocked if the lock is not
+// held (by the caller, for an RLock), as Lock.Release does.
+func (c *Condition) Release(ctx context.Context) { c.lock().release(ctx) }
 
 // Wait releases the lock, blocks until another green thread notifies the
 // condition or ctx is done, then takes the lock back (as many levels as the
@@ -96,13 +96,14 @@ func (c *Condition) Release(ctx context.Context) error { return c.lock().release
 // Locked).
 //
 // Called without holding the lock (by the caller, for an RLock; by anyone,
-// for a Lock, which has no owner), it returns ErrNotLocked at once: Python's
-// RuntimeError "cannot wait on un-acquired lock". With ctx already done it
+// for a Lock, which has no owner), it panics with ErrNotLocked: a
+// programming error, as sync.Cond's Wait without its lock (Python's
+// RuntimeError "cannot wait on un-acquired lock"). With ctx already done it
 // returns ctx's error at once, the lock still held.
 func (c *Condition) Wait(ctx context.Context) error {
 	l := c.lock()
 	if !l.owned(ctx) {
-		return ErrNotLocked
+		panic(ErrNotLocked)
 	}
 	if ctx.Err() != nil {
 		return ctxError(ctx)
@@ -122,9 +123,9 @@ func (c *Condition) Wait(ctx context.Context) error {
 // timeout). pred is called with the lock held, first before any wait and
 // then after each wakeup. It returns (true, nil) as soon as pred is true,
 // even if ctx ended meanwhile, and (false, err) when a Wait failed and pred
-// was still false once the lock was back (err is Wait's error: ctx's, or
-// ErrNotLocked when the caller does not hold the lock). The lock is held on
-// return, as Wait leaves it.
+// was still false once the lock was back (err is Wait's error: ctx's). The
+// lock is held on return, as Wait leaves it; like Wait, it panics with
+// ErrNotLocked when pred is false and the caller does not hold the lock.
 func (c *Condition) WaitFor(ctx context.Context, pred func() bool) (bool, error) {
 	for !pred() {
 		if err := c.Wait(ctx); err != nil {
@@ -141,31 +142,30 @@ func (c *Condition) WaitFor(ctx context.Context, pred func() bool) (bool, error)
 // oldest first; they return from Wait once they get the lock, which the
 // caller still holds. n <= 0 wakes none. Python's notify(n).
 //
-// The caller must hold the lock: otherwise Notify wakes no one and returns
-// ErrNotLocked (Python's RuntimeError "cannot notify on un-acquired lock").
-// For an RLock that means the green thread of ctx (see RLock); a Lock has no
-// owner, so Notify can only check that someone holds it.
-func (c *Condition) Notify(ctx context.Context, n int) error {
+// The caller must hold the lock: otherwise Notify wakes no one and panics
+// with ErrNotLocked, a programming error (Python's RuntimeError "cannot
+// notify on un-acquired lock"). For an RLock that means the green thread of
+// ctx (see RLock); a Lock has no owner, so Notify can only check that
+// someone holds it.
+func (c *Condition) Notify(ctx context.Context, n int) {
 	if !c.lock().owned(ctx) {
-		return ErrNotLocked
+		panic(ErrNotLocked)
 	}
 	c.mu.Lock()
 	for ; n > 0 && c.waiters.wakeOne(); n-- {
 	}
 	c.mu.Unlock()
-	return nil
 }
 
 // NotifyAll wakes every green thread waiting on the condition: Python's
 // notify_all(). The caller must hold the lock, as for Notify.
-func (c *Condition) NotifyAll(ctx context.Context) error {
+func (c *Condition) NotifyAll(ctx context.Context) {
 	if !c.lock().owned(ctx) {
-		return ErrNotLocked
+		panic(ErrNotLocked)
 	}
 	c.mu.Lock()
 	c.waiters.wakeAll()
 	c.mu.Unlock()
-	return nil
 }
 
 // Waiters returns the number of green threads waiting in Wait.
@@ -178,11 +178,11 @@ func (c *Condition) Waiters() int {
 // The Locker methods of Lock and RLock.
 
 func (l *Lock) tryAcquire(context.Context) bool      { return l.grab() }
-func (l *Lock) release(context.Context) error        { return l.Release() }
+func (l *Lock) release(context.Context)              { l.Release() }
 func (l *Lock) owned(context.Context) bool           { return l.Locked() }
 func (l *Lock) releaseSave(context.Context) int      { l.Release(); return 1 }
 func (l *RLock) tryAcquire(ctx context.Context) bool { return l.TryAcquire(ctx) }
-func (l *RLock) release(ctx context.Context) error   { return l.Release(ctx) }
+func (l *RLock) release(ctx context.Context)         { l.Release(ctx) }
 
 func (l *Lock) acquireRestore(ctx context.Context, _ int) error {
 	if l.grab() {

@@ -32,14 +32,18 @@ var ErrJoinSelf = errors.New("gevent: a green thread cannot wait for itself")
 // on (blocking again with nothing to run returns it again).
 var ErrLoopExit = errors.New("gevent: this operation would block forever (LoopExit)")
 
-// ErrNotLocked is returned by Lock.Release and RLock.Release when the lock
-// is not held (by the caller, for an RLock): Python's RuntimeError
-// "release unlocked lock" / "cannot release un-acquired lock".
+// ErrNotLocked is the value Lock.Release, RLock.Release and Condition's
+// Release, Wait and Notify panic with when the lock is not held (by the
+// caller, for an RLock): a programming error, as unlocking an unlocked
+// sync.Mutex is (Python's RuntimeError "release unlocked lock" / "cannot
+// release un-acquired lock"). A green thread that does it ends with a
+// *PanicError that matches ErrNotLocked with errors.Is.
 var ErrNotLocked = errors.New("gevent: release of a lock that is not held")
 
-// ErrOverRelease is returned by BoundedSemaphore.Release when the release
-// would raise the counter above its initial value: Python's ValueError
-// "Semaphore released too many times".
+// ErrOverRelease is the value BoundedSemaphore.Release panics with when the
+// release would raise the counter above its initial value: a programming
+// error (Python's ValueError "Semaphore released too many times"; see
+// ErrNotLocked).
 var ErrOverRelease = errors.New("gevent: semaphore released too many times")
 
 // PanicError is the error of a green thread whose body panicked: Value is

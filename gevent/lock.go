@@ -97,21 +97,23 @@ func (l *Lock) grabOrFlag() bool {
 func (l *Lock) TryAcquire() bool { return l.grab() }
 
 // Release unlocks the lock and wakes the oldest waiter, if any. Releasing
-// an unlocked Lock returns ErrNotLocked and changes nothing (Python raises
-// RuntimeError).
-func (l *Lock) Release() error {
+// an unlocked Lock is a programming error: it panics with ErrNotLocked and
+// changes nothing, as sync.Mutex's Unlock fails (Python raises
+// RuntimeError, which ends the greenlet unless caught; in a green thread the
+// panic likewise becomes its error, a *PanicError matching ErrNotLocked).
+func (l *Lock) Release() {
 	if l.state.CompareAndSwap(lockHeld, 0) {
-		return nil
+		return
 	}
-	return l.releaseSlow()
+	l.releaseSlow()
 }
 
-func (l *Lock) releaseSlow() error {
+func (l *Lock) releaseSlow() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.state.Load()
 	if s&lockHeld == 0 {
-		return ErrNotLocked
+		panic(ErrNotLocked)
 	}
 	w := l.waiters.pop()
 	next := int32(0)
@@ -124,7 +126,7 @@ func (l *Lock) releaseSlow() error {
 	if w != nil {
 		w.wake()
 	}
-	return nil
+	return
 }
 
 // Locked reports whether the lock is held.

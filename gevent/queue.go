@@ -24,8 +24,10 @@ var ErrEmpty = errors.New("gevent: queue empty")
 // closed Queue has been drained (Python 3.13's queue.ShutDown).
 var ErrQueueClosed = errors.New("gevent: queue closed")
 
-// ErrTaskDone is returned by TaskDone called more times than items were
-// put: Python's ValueError "task_done() called too many times".
+// ErrTaskDone is the value TaskDone panics with when called more times than
+// items were put: a programming error, as a negative sync.WaitGroup counter
+// (Python's ValueError "task_done() called too many times"; see
+// ErrNotLocked).
 var ErrTaskDone = errors.New("gevent: task_done() called too many times")
 
 // Queue is gevent's Queue (and multiprocessing's Queue and JoinableQueue):
@@ -254,17 +256,19 @@ func (q *Queue[T]) Closed() bool {
 
 // TaskDone marks one item taken with Get as processed: Python's
 // task_done(). When every item put has been marked, Join returns. Calling
-// it more times than items were put returns ErrTaskDone.
-func (q *Queue[T]) TaskDone() error {
+// it more times than items were put is a programming error: it panics with
+// ErrTaskDone and changes nothing, as sync.WaitGroup panics on a negative
+// counter (Python raises ValueError; in a green thread the panic becomes
+// its error, a *PanicError matching ErrTaskDone).
+func (q *Queue[T]) TaskDone() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.unfinished <= 0 {
-		return ErrTaskDone
+		panic(ErrTaskDone)
 	}
 	if q.unfinished--; q.unfinished == 0 {
 		q.joiners.wakeAll()
 	}
-	return nil
 }
 
 // Join blocks until every item ever put has been marked with TaskDone, or

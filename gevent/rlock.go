@@ -77,25 +77,25 @@ func (l *RLock) TryAcquire(ctx context.Context) bool {
 // Release undoes one Acquire by the green thread of ctx (or, outside green
 // threads, the acquisition held from outside them). When that was the last
 // one, the lock goes to the oldest waiter, or becomes free. Releasing an
-// RLock that the caller does not hold returns ErrNotLocked and changes
-// nothing: Python's RuntimeError "cannot release un-acquired lock".
-func (l *RLock) Release(ctx context.Context) error {
+// RLock that the caller does not hold is a programming error: it panics
+// with ErrNotLocked and changes nothing (Python's RuntimeError "cannot
+// release un-acquired lock"; see Lock.Release).
+func (l *RLock) Release(ctx context.Context) {
 	me := threadFrom(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.held || l.owner != me {
-		return ErrNotLocked
+		panic(ErrNotLocked)
 	}
 	if l.count--; l.count > 0 {
-		return nil
+		return
 	}
 	if w := l.waiters.pop(); w != nil {
 		l.owner, l.count = w.th, 1
 		w.wake()
-		return nil
+		return
 	}
 	l.held, l.owner = false, nil
-	return nil
 }
 
 // Locked reports whether the lock is held.

@@ -87,27 +87,28 @@ func (s *Semaphore) TryAcquire() bool {
 // Release gives a permit back, to the oldest waiter if there is one. A
 // plain Semaphore's count may grow without bound, as in Python; one made by
 // NewBoundedSemaphore refuses, as its own Release does, a release that
-// would exceed its initial count: it returns ErrOverRelease and changes
-// nothing.
-func (s *Semaphore) Release() error { return s.release(s.bounded) }
+// would exceed its initial count: it panics with ErrOverRelease and
+// changes nothing.
+func (s *Semaphore) Release() { s.release(s.bounded) }
 
 // Release gives a permit back, to the oldest waiter if there is one. A
-// release that would raise the count above the initial one returns
-// ErrOverRelease and changes nothing: Python's ValueError("Semaphore
-// released too many times").
-func (s *BoundedSemaphore) Release() error { return s.release(true) }
+// release that would raise the count above the initial one is a
+// programming error: it panics with ErrOverRelease and changes nothing, as
+// x/sync/semaphore's Release panics (Python raises ValueError("Semaphore
+// released too many times"); in a green thread the panic becomes its
+// error, a *PanicError matching ErrOverRelease).
+func (s *BoundedSemaphore) Release() { s.release(true) }
 
-func (s *Semaphore) release(bounded bool) error {
+func (s *Semaphore) release(bounded bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.waiters.wakeOne() {
-		return nil
+		return
 	}
 	if bounded && s.extra >= s.limit {
-		return ErrOverRelease
+		panic(ErrOverRelease)
 	}
 	s.extra++
-	return nil
 }
 
 // Counter returns the number of free permits: gevent's counter.

@@ -133,9 +133,7 @@ func TestLockMutualExclusion(t *testing.T) {
 				}
 				counter++
 				inside.Add(-1)
-				if err := l.Release(); err != nil {
-					return err
-				}
+				l.Release()
 			}
 			return nil
 		})
@@ -150,7 +148,7 @@ func TestLockMutualExclusion(t *testing.T) {
 func TestLockFIFOHandoffAndErrors(t *testing.T) {
 	ctx := context.Background()
 	var l Lock
-	assert.ErrorIs(t, l.Release(), ErrNotLocked)
+	assert.PanicsWithError(t, ErrNotLocked.Error(), func() { l.Release() })
 	require.NoError(t, l.Acquire(ctx))
 	assert.False(t, l.TryAcquire())
 	var order []int
@@ -161,11 +159,12 @@ func TestLockFIFOHandoffAndErrors(t *testing.T) {
 				return err
 			}
 			order = append(order, i) // guarded by l
-			return l.Release()
+			l.Release()
+			return nil
 		}))
 		until(t, func() bool { return queued(&l.mu, &l.waiters) == i+1 })
 	}
-	require.NoError(t, l.Release())
+	l.Release()
 	_, err := JoinAll(ctx, gs, RaiseError())
 	require.NoError(t, err)
 	assert.Equal(t, []int{0, 1, 2}, order, "waiters get the lock in arrival order")
@@ -174,9 +173,9 @@ func TestLockFIFOHandoffAndErrors(t *testing.T) {
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 	defer cancel()
 	assert.ErrorIs(t, l.Acquire(tctx), context.DeadlineExceeded)
-	require.NoError(t, l.Release())
+	l.Release()
 	assert.True(t, l.TryAcquire(), "a timed-out waiter does not keep the lock")
-	require.NoError(t, l.Release())
+	l.Release()
 }
 
 func TestRLock(t *testing.T) {
@@ -192,11 +191,10 @@ func TestRLock(t *testing.T) {
 			return errors.New("re-entry refused")
 		}
 		for range 4 {
-			if err := l.Release(ctx); err != nil {
-				return err
-			}
+			l.Release(ctx)
 		}
-		return l.Release(ctx) // one too many
+		l.Release(ctx) // one too many
+		return nil
 	})
 	_, err := g.Get(ctx)
 	assert.ErrorIs(t, err, ErrNotLocked)
@@ -211,20 +209,22 @@ func TestRLock(t *testing.T) {
 		}
 		close(held)
 		<-release
-		return l.Release(ctx)
+		l.Release(ctx)
+		return nil
 	})
 	<-held
 	other := Go(ctx, func(ctx context.Context) error {
-		if err := l.Release(ctx); !errors.Is(err, ErrNotLocked) {
+		if err := releasePanic(func() { l.Release(ctx) }); !errors.Is(err, ErrNotLocked) {
 			return errors.New("a non-owner released the lock")
 		}
 		if err := l.Acquire(ctx); err != nil {
 			return err
 		}
-		return l.Release(ctx)
+		l.Release(ctx)
+		return nil
 	})
 	until(t, func() bool { return queued(&l.mu, &l.waiters) == 1 })
-	assert.ErrorIs(t, l.Release(ctx), ErrNotLocked, "code outside green threads is not the owner either")
+	assert.PanicsWithError(t, ErrNotLocked.Error(), func() { l.Release(ctx) }, "code outside green threads is not the owner either")
 	close(release)
 	_, err = JoinAll(ctx, []*Greenlet[struct{}]{owner, other}, RaiseError())
 	require.NoError(t, err)
@@ -260,9 +260,7 @@ func TestRLockExcludesPlainGoroutines(t *testing.T) {
 				counter++
 				runtime.Gosched()
 				inside.Add(-1)
-				if err := l.Release(ctx); err != nil {
-					breach.Store(true)
-				}
+				l.Release(ctx)
 			}
 		}()
 	}
@@ -279,11 +277,11 @@ func TestRLockExcludesPlainGoroutines(t *testing.T) {
 	assert.ErrorIs(t, l.Acquire(tctx), context.DeadlineExceeded)
 	cancel()
 	// A green thread is not the holder, so it cannot release it.
-	g := Go(ctx, func(ctx context.Context) error { return l.Release(ctx) })
+	g := Go(ctx, func(ctx context.Context) error { l.Release(ctx); return nil })
 	_, err := g.Get(ctx)
 	assert.ErrorIs(t, err, ErrNotLocked)
-	require.NoError(t, l.Release(ctx))
-	assert.ErrorIs(t, l.Release(ctx), ErrNotLocked)
+	l.Release(ctx)
+	assert.PanicsWithError(t, ErrNotLocked.Error(), func() { l.Release(ctx) })
 }
 
 func TestSemaphore(t *testing.T) {
@@ -305,21 +303,22 @@ func TestSemaphore(t *testing.T) {
 			}
 			Sleep(ctx, 0)
 			inside.Add(-1)
-			return s.Release()
+			s.Release()
+			return nil
 		})
 	}
 	_, err := JoinAll(ctx, gs, RaiseError())
 	require.NoError(t, err)
 	assert.LessOrEqual(t, maxSeen.Load(), int32(3))
 	assert.Equal(t, 3, s.Counter())
-	require.NoError(t, s.Release(), "a plain semaphore may grow")
+	s.Release()
 	assert.Equal(t, 4, s.Counter())
 
 	b := NewBoundedSemaphore(1)
 	assert.True(t, b.TryAcquire())
 	assert.False(t, b.TryAcquire())
-	require.NoError(t, b.Release())
-	assert.ErrorIs(t, b.Release(), ErrOverRelease)
+	b.Release()
+	assert.PanicsWithError(t, ErrOverRelease.Error(), func() { b.Release() })
 	assert.Equal(t, 1, b.Counter())
 
 	none := NewSemaphore(0)
@@ -337,15 +336,15 @@ func TestSemaphoreZeroValueIsPythonDefault(t *testing.T) {
 	assert.Equal(t, 1, s.Counter())
 	assert.True(t, s.TryAcquire())
 	assert.False(t, s.TryAcquire())
-	require.NoError(t, s.Release())
-	require.NoError(t, s.Release(), "unbounded: may grow")
+	s.Release()
+	s.Release()
 	assert.Equal(t, 2, s.Counter())
 
 	var b BoundedSemaphore
 	assert.Equal(t, 1, b.Counter())
 	require.NoError(t, b.Acquire(context.Background()))
-	require.NoError(t, b.Release())
-	assert.ErrorIs(t, b.Release(), ErrOverRelease)
+	b.Release()
+	assert.PanicsWithError(t, ErrOverRelease.Error(), func() { b.Release() })
 	assert.Equal(t, 1, b.Counter())
 }
 
@@ -355,14 +354,14 @@ func TestSemaphoreZeroValueIsPythonDefault(t *testing.T) {
 func TestSemaphoreBounds(t *testing.T) {
 	ctx := context.Background()
 	b := NewBoundedSemaphore(0)
-	assert.ErrorIs(t, b.Release(), ErrOverRelease)
-	assert.ErrorIs(t, b.Semaphore.Release(), ErrOverRelease, "made bounded: the embedded Release is bounded too")
+	assert.PanicsWithError(t, ErrOverRelease.Error(), func() { b.Release() })
+	assert.PanicsWithError(t, ErrOverRelease.Error(), func() { b.Semaphore.Release() }, "made bounded: the embedded Release is bounded too")
 	assert.Zero(t, b.Counter())
 
 	// A release handed straight to a waiter is not an over-release.
 	g := Go(ctx, b.Acquire)
 	until(t, func() bool { return b.Waiters() == 1 })
-	require.NoError(t, b.Release())
+	b.Release()
 	require.NoError(t, g.Join(ctx))
 	require.NoError(t, g.Err())
 	assert.Zero(t, b.Counter())
@@ -497,4 +496,16 @@ func TestTimeoutNegativeExpiresAtOnce(t *testing.T) {
 	}))
 	assert.ErrorIs(t, hubErr, ErrTimeout)
 	assert.Equal(t, time.Unix(0, 0), h.Now(), "no virtual time passed")
+}
+
+// releasePanic calls release and returns the error it panicked with, or
+// nil: misuse of a lock panics, as sync.Mutex's does.
+func releasePanic(release func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, _ = r.(error)
+		}
+	}()
+	release()
+	return nil
 }
