@@ -28,10 +28,7 @@ func BenchmarkPoolSubmitQueued(b *testing.B) {
 	ctx := context.Background()
 	b.Run("geventgo", func(b *testing.B) {
 		b.ReportAllocs()
-		p, err := gevent.NewPool(queuedSize, gevent.WithQueue(-1))
-		if err != nil {
-			b.Fatal(err)
-		}
+		p := gevent.NewPool(queuedSize, gevent.WithQueue(-1))
 		defer func() { p.Close(); p.Join(ctx) }()
 		for b.Loop() {
 			for i := range queuedTasks {

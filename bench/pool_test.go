@@ -35,10 +35,7 @@ func BenchmarkPoolApplyAsync(b *testing.B) {
 	const batch = 100
 	b.Run("geventgo", func(b *testing.B) {
 		b.ReportAllocs()
-		p, err := gevent.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
+		p := gevent.NewPool(poolSize)
 		defer func() { p.Close(); p.Join(ctx) }()
 		for i := 0; i < b.N; i += batch {
 			var wg sync.WaitGroup
@@ -87,10 +84,7 @@ func BenchmarkScalePoolMap(b *testing.B) {
 	for _, n := range scaleSizes {
 		items := make([]int, n)
 		b.Run(fmt.Sprintf("n=%d/geventgo", n), func(b *testing.B) {
-			p, err := gevent.NewPool(poolSize)
-			if err != nil {
-				b.Fatal(err)
-			}
+			p := gevent.NewPool(poolSize)
 			defer func() { p.Close(); p.Join(ctx) }()
 			perTask(b, n, func() { gevent.Map(ctx, p, items, square) })
 		})
@@ -152,10 +146,7 @@ func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)
 		}
 	}
 	b.Run("geventgo", func(b *testing.B) {
-		p, err := gevent.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
+		p := gevent.NewPool(poolSize)
 		defer func() { p.Close(); p.Join(ctx) }()
 		perItem(b, func() {
 			if _, err := gevent.Map(ctx, p, items, fn); err != nil {

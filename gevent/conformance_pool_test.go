@@ -53,8 +53,7 @@ func confNewPool(t *testing.T, size int) *gevent.Pool {
 	if size == 0 {
 		return new(gevent.Pool)
 	}
-	p, err := gevent.NewPool(size)
-	require.NoError(t, err)
+	p := gevent.NewPool(size)
 	return p
 }
 
@@ -256,10 +255,9 @@ func TestConformance_Pool(t *testing.T) {
 	// p.add(second, blocking=False) raises PoolFull: a WithNonBlocking pool.
 	t.Run("PoolBasicTests.test_add_method_non_blocking", func(t *testing.T) {
 		confPoolHub(t, func(ctx context.Context) error {
-			p, err := gevent.NewPool(1, gevent.WithNonBlocking())
-			assert.NoError(t, err)
+			p := gevent.NewPool(1, gevent.WithNonBlocking())
 			first := p.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, 1000*time.Second) })
-			err = startErr(first)
+			err := startErr(first)
 			assert.NoError(t, err)
 			err = startErr(p.Go(ctx, func(ctx context.Context) error { return nil }))
 			assert.ErrorIs(t, err, gevent.ErrPoolFull)
@@ -296,8 +294,7 @@ func TestConformance_Pool(t *testing.T) {
 		})
 	})
 	t.Run("PoolBasicTests.test_init_error", func(t *testing.T) {
-		_, err := gevent.NewPool(-1)
-		assert.Error(t, err)
+		assert.Panics(t, func() { gevent.NewPool(-1) }, "Python's ValueError; a programming error in Go")
 	})
 
 	// TestPool, TestPool2, TestPool3, TestPool10, TestPoolUnlimit.
@@ -513,11 +510,10 @@ func TestConformance_Pool(t *testing.T) {
 
 	// Go difference: gevent's Pool(0) is a pool that is always full
 	// (free_count() 0, full(), wait_available(timeout) returns 0); Go's
-	// NewPool refuses a size that is not positive.
+	// NewPool panics on a size that is not positive (a silently different
+	// pool would be worse than a loud failure).
 	t.Run("TestPool0.test_wait_full", func(t *testing.T) {
-		p, err := gevent.NewPool(0)
-		assert.Error(t, err)
-		assert.Nil(t, p)
+		assert.Panics(t, func() { gevent.NewPool(0) })
 	})
 
 	// p.join(timeout) without close waits for the tasks in flight and

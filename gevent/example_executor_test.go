@@ -20,7 +20,7 @@ import (
 //	print(squares)
 func ExampleWithQueue() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(4, gevent.WithQueue(-1))
+	pool := gevent.NewPool(4, gevent.WithQueue(-1))
 	var futures []*gevent.Greenlet[int]
 	for i := range 10 {
 		f := gevent.Submit(ctx, pool, func(context.Context) (int, error) { return i * i, nil })
@@ -56,7 +56,7 @@ func ExampleWithQueue() {
 //	print([f.cancelled() for f in rest])
 func ExamplePool_Kill_cancelFutures() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(1, gevent.WithQueue(-1))
+	pool := gevent.NewPool(1, gevent.WithQueue(-1))
 	var started gevent.Event
 	first := pool.Go(ctx, func(ctx context.Context) error {
 		started.Set()
@@ -85,7 +85,7 @@ func ExamplePool_Kill_cancelFutures() {
 // once.
 func ExamplePool_Resize() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(1, gevent.WithQueue(-1))
+	pool := gevent.NewPool(1, gevent.WithQueue(-1))
 	gate := make(chan struct{})
 	for range 3 {
 		pool.Go(ctx, func(context.Context) error { <-gate; return nil })

@@ -146,7 +146,7 @@ func ExampleGroup_TryGo() {
 // TrySubmit starts a task on a pool only if a slot is free.
 func ExampleTrySubmit() {
 	ctx := context.Background()
-	p, _ := gevent.NewPool(1)
+	p := gevent.NewPool(1)
 	var release gevent.Event
 	first, ok1 := gevent.TrySubmit(ctx, p, func(ctx context.Context) (int, error) { return 1, release.Wait(ctx) })
 	_, ok2 := gevent.TrySubmit(ctx, p, func(context.Context) (int, error) { return 2, nil })

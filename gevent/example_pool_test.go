@@ -23,7 +23,7 @@ import (
 //	pool.close(); pool.join()
 func ExampleApply() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(3)
+	pool := gevent.NewPool(3)
 	for i := range 3 {
 		gevent.Apply(ctx, pool, func(context.Context) (struct{}, error) {
 			fmt.Printf("msg: hello %d\n", i)
@@ -56,7 +56,7 @@ func ExampleApply() {
 //	pool.close(); pool.join()
 func ExampleApplyAsync() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(5)
+	pool := gevent.NewPool(5)
 	var calls gevent.List[string]
 	for i := range 10 {
 		gevent.ApplyAsync(ctx, pool, func(context.Context) (int, error) { return i, nil },
@@ -82,7 +82,7 @@ func ExampleApplyAsync() {
 //	print([r.get() for r in results])
 func ExampleApplyAsync_fullPool() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(1)
+	pool := gevent.NewPool(1)
 	gate := make(chan struct{})
 	var results []*gevent.Greenlet[int]
 	for i := range 3 {
@@ -119,7 +119,7 @@ func ExampleApplyAsync_fullPool() {
 //	pool.spawn(work, 4).join()   # the pool is still open
 func ExamplePool_Join() {
 	ctx := context.Background()
-	pool, _ := gevent.NewPool(2)
+	pool := gevent.NewPool(2)
 	var done gevent.List[int]
 	for n := range 4 {
 		pool.Go(ctx, func(context.Context) error { done.Append(n); return nil })
@@ -169,7 +169,7 @@ func ExamplePool_unbounded() {
 func ExamplePool() {
 	ctx := context.Background()
 	fmt.Println("Parent process main.")
-	p, _ := gevent.NewPool(3)
+	p := gevent.NewPool(3)
 	var ran gevent.Dict[int, bool]
 	for i := range 4 {
 		p.Go(ctx, func(ctx context.Context) error {
@@ -194,7 +194,7 @@ func ExamplePool() {
 //	    print(p.map(square, range(10)))
 func ExampleMap() {
 	ctx := context.Background()
-	p, _ := gevent.NewPool(4)
+	p := gevent.NewPool(4)
 	defer p.Join(ctx)
 	defer p.Close()
 	squares, err := gevent.Map(ctx, p, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
@@ -212,7 +212,7 @@ func ExampleMap() {
 //	    print(n)
 func ExampleIMap() {
 	ctx := context.Background()
-	p, _ := gevent.NewPool(2)
+	p := gevent.NewPool(2)
 	defer p.Join(ctx)
 	defer p.Close()
 	words := slices.Values([]string{"gevent", "", "greenlet", "go"})
@@ -255,7 +255,7 @@ func ExampleIMap() {
 //	    pool.submit(echo_client, client_sock, client_addr)
 func ExampleServe() {
 	ctx, stop := context.WithCancel(context.Background())
-	pool, _ := gevent.NewPool(128)
+	pool := gevent.NewPool(128)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	server := gevent.Go(context.Background(), func(context.Context) error {
 		return gevent.Serve(ctx, ln, pool, func(ctx context.Context, conn net.Conn) error {

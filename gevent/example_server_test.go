@@ -81,7 +81,7 @@ func ExampleStartServer() {
 //	u.stop()
 func ExampleServeDatagram() {
 	ctx, stop := context.WithCancel(context.Background())
-	pool, _ := gevent.NewPool(4)
+	pool := gevent.NewPool(4)
 	pc, _ := net.ListenPacket("udp", "127.0.0.1:0")
 	server := gevent.Go(context.Background(), func(context.Context) error {
 		return gevent.ServeDatagram(ctx, pc, pool, func(ctx context.Context, data []byte, addr net.Addr) error {

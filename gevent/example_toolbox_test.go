@@ -106,7 +106,7 @@ func ExampleChannel_PutNowait() {
 //	print(len(pool), pool.full())   # 2 True
 func ExamplePool_Full() {
 	ctx := context.Background()
-	p, _ := gevent.NewPool(2)
+	p := gevent.NewPool(2)
 	var release gevent.Event
 	p.Go(ctx, release.Wait)
 	p.Go(ctx, release.Wait)

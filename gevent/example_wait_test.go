@@ -85,10 +85,7 @@ func ExampleWait() {
 //	        print(f.result())
 func ExampleAsCompleted() {
 	gevent.RunHub(context.Background(), func(ctx context.Context) error {
-		pool, err := gevent.NewPool(3)
-		if err != nil {
-			return err
-		}
+		pool := gevent.NewPool(3)
 		defer pool.Kill(ctx)
 		var fs []*gevent.Greenlet[int]
 		for _, n := range []int{3, 1, 2} {

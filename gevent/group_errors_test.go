@@ -253,8 +253,7 @@ func TestResultGroupError(t *testing.T) {
 
 func TestPoolTrySubmit(t *testing.T) {
 	ctx := context.Background()
-	p, err := gevent.NewPool(1)
-	require.NoError(t, err)
+	p := gevent.NewPool(1)
 	defer func() { p.Close(); require.NoError(t, p.Join(ctx)) }()
 	var release gevent.Event
 	busy, ok := p.TryGo(ctx, func(ctx context.Context) error { return release.Wait(ctx) })
@@ -277,8 +276,7 @@ func TestPoolTrySubmit(t *testing.T) {
 
 func TestGroupOnPool(t *testing.T) {
 	ctx := context.Background()
-	p, err := gevent.NewPool(2)
-	require.NoError(t, err)
+	p := gevent.NewPool(2)
 	defer func() { p.Close(); require.NoError(t, p.Join(ctx)) }()
 	grp, gctx := gevent.NewGroup(ctx, gevent.OnPool(p), gevent.CancelOnError())
 	var release gevent.Event

@@ -49,10 +49,7 @@ func runTraces(t *testing.T, n int, scenario func(ctx context.Context, trace *[]
 func TestHubPoolTasksInTheirTurn(t *testing.T) {
 	trace := runTraces(t, 10_000, func(ctx context.Context, trace *[]string) error {
 		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
-		p, err := NewPool(2)
-		if err != nil {
-			return err
-		}
+		p := NewPool(2)
 		for i := range 5 {
 			err := startErr(ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
 				log("start %d free=%d", i, p.FreeCount())
@@ -218,10 +215,7 @@ func TestHubServe(t *testing.T) {
 	var inside, most int // hub state: no lock
 	go func() {
 		served <- RunHub(ctx, func(ctx context.Context) error {
-			p, err := NewPool(2)
-			if err != nil {
-				return err
-			}
+			p := NewPool(2)
 			defer p.Close()
 			return Serve(ctx, ln, p, func(ctx context.Context, conn net.Conn) error {
 				inside++
@@ -367,10 +361,7 @@ func TestHubMixedProgramDeterministic(t *testing.T) {
 		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
 		start := Current(ctx)
 		_ = start
-		p, err := NewPool(3)
-		if err != nil {
-			return err
-		}
+		p := NewPool(3)
 		q := NewQueue[int](2)
 		var ready Event
 		var l Lock

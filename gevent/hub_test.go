@@ -253,10 +253,7 @@ func TestHubPoolAndQueues(t *testing.T) {
 	var got []int
 	h := NewHub(WithVirtualClock(epoch))
 	err := h.Run(context.Background(), func(ctx context.Context) error {
-		p, err := NewPool(2)
-		if err != nil {
-			return err
-		}
+		p := NewPool(2)
 		q := NewQueue[int](1)
 		consumer := Go(ctx, func(ctx context.Context) error {
 			for range 6 {

@@ -161,10 +161,14 @@ type Pool struct {
 	watchers watchList
 }
 
-// NewPool returns a pool that runs at most size tasks at once: Pool(size).
-func NewPool(size int, opts ...PoolOption) (*Pool, error) {
+// NewPool returns a pool that runs at most size tasks at once: Pool(size),
+// ThreadPoolExecutor(max_workers=size). A size below 1 is a programming
+// error and panics, as conc's pool does: the zero Pool (var p gevent.Pool)
+// is the unbounded pool, and gevent's Pool(0), which is always full, has no
+// equivalent (see the README's "Differences from Python").
+func NewPool(size int, opts ...PoolOption) *Pool {
 	if size <= 0 {
-		return nil, fmt.Errorf("gevent: pool size %d: must be positive (the zero Pool is unbounded)", size)
+		panic(fmt.Sprintf("gevent: NewPool(%d): the size must be at least 1 (the zero Pool is unbounded)", size))
 	}
 	p := &Pool{size: size, live: make(threadSet, size)}
 	for _, o := range opts {
@@ -172,7 +176,7 @@ func NewPool(size int, opts ...PoolOption) (*Pool, error) {
 			o.apply(&p.cfg)
 		}
 	}
-	return p, nil
+	return p
 }
 
 // workers returns the ants pool free-mode tasks run on, made on first use
@@ -993,21 +997,22 @@ func (p *Pool) Stats() PoolStats {
 // tasks finish, and their slots are not reused until fewer than n run.
 // The ants pool under a free-mode pool, if made, is tuned to follow (not
 // one made WithPreAlloc: ants cannot tune those, and a task ants refuses
-// runs on a goroutine of its own). It returns an error, changing nothing,
-// for n <= 0 or an unbounded pool (the zero Pool).
+// runs on a goroutine of its own). n < 1, or resizing an unbounded pool
+// (the zero Pool), is a programming error and panics, changing nothing
+// (pond's Resize panics on a negative size too).
 //
 // Cost: one lock, and one goroutine for each queued free-mode task
 // started.
-func (p *Pool) Resize(n int) error {
+func (p *Pool) Resize(n int) {
 	if n <= 0 {
-		return fmt.Errorf("gevent: pool size %d: must be positive", n)
+		panic(fmt.Sprintf("gevent: Pool.Resize(%d): the size must be at least 1", n))
 	}
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
 	p.mu.Lock()
 	if p.size == 0 {
 		p.mu.Unlock()
-		return errors.New("gevent: an unbounded pool cannot be resized")
+		panic("gevent: Pool.Resize: an unbounded pool (the zero Pool) cannot be resized")
 	}
 	p.size = n
 	var start []*claim
@@ -1030,7 +1035,7 @@ func (p *Pool) Resize(n int) error {
 	if w != nil && !p.cfg.preAlloc {
 		w.Tune(2 * n)
 	}
-	return nil
+	return
 }
 
 // TrySubmit is Submit that never waits: it starts fn as a task of p only if

@@ -202,10 +202,9 @@ func TestPoolStatsFailures(t *testing.T) {
 
 func TestPoolKillCancelsQueuedSubmits(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(1, WithQueue(-1))
-	require.NoError(t, err)
+	p := NewPool(1, WithQueue(-1))
 	running := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
-	err = startErr(running)
+	err := startErr(running)
 	require.NoError(t, err)
 	var rec recorder
 	var gs []*Greenlet[int]
@@ -242,14 +241,14 @@ func TestPoolResize(t *testing.T) {
 		require.NoError(t, err)
 		gs = append(gs, g)
 	}
-	require.Error(t, p.Resize(0))
+	assert.PanicsWithValue(t, "gevent: Pool.Resize(0): the size must be at least 1", func() { p.Resize(0) })
 	var zero Pool
-	require.Error(t, zero.Resize(3))
-	require.NoError(t, p.Resize(3), "growing starts two queued tasks at once")
+	assert.PanicsWithValue(t, "gevent: Pool.Resize: an unbounded pool (the zero Pool) cannot be resized", func() { zero.Resize(3) })
+	p.Resize(3)
 	assert.ElementsMatch(t, []int{0, 1}, []int{<-started, <-started}, "the two oldest")
 	assert.Equal(t, 3, p.Size())
 	assert.Equal(t, PoolStats{Waiting: 2, Running: 3}, p.Stats())
-	require.NoError(t, p.Resize(1), "shrinking stops nothing")
+	p.Resize(1)
 	assert.Equal(t, 3, p.Running())
 	assert.Zero(t, p.FreeCount())
 	assert.True(t, p.Full())
@@ -284,7 +283,7 @@ func TestPoolResizeShrinkHoldsBound(t *testing.T) {
 	g := p.Go(ctx, func(context.Context) error { close(next); return nil })
 	err := startErr(g)
 	require.NoError(t, err)
-	require.NoError(t, p.Resize(1))
+	p.Resize(1)
 	close(gates[0])
 	close(gates[1])
 	until(t, func() bool { return p.Running() == 1 })
@@ -305,10 +304,7 @@ func TestHubQueuedSubmitDeterministic(t *testing.T) {
 			fmt.Fprintf(&trace, "%s@%d ", fmt.Sprintf(format, args...), h.Now().Sub(epoch)/time.Second)
 		}
 		err := h.Run(context.Background(), func(ctx context.Context) error {
-			p, err := NewPool(2, WithQueue(3))
-			if err != nil {
-				return err
-			}
+			p := NewPool(2, WithQueue(3))
 			task := func(i int) func(context.Context) (int, error) {
 				return func(ctx context.Context) (int, error) {
 					log("start%d", i)
@@ -335,9 +331,7 @@ func TestHubQueuedSubmitDeterministic(t *testing.T) {
 				log("submitted%d", i)
 				gs = append(gs, g)
 				if i == 6 {
-					if err := p.Resize(3); err != nil {
-						return err
-					}
+					p.Resize(3)
 					log("resized %v", p.Stats())
 				}
 			}

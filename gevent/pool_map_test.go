@@ -131,8 +131,7 @@ func TestMapWaitsForSlotsInTurn(t *testing.T) {
 
 func TestMapWhenThePoolIsKilled(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(2)
-	require.NoError(t, err)
+	p := NewPool(2)
 	var started atomic.Int32
 	m := Spawn(ctx, func(ctx context.Context) ([]int, error) {
 		return Map(ctx, p, make([]int, 10), func(ctx context.Context, _ int) (int, error) {
@@ -143,6 +142,6 @@ func TestMapWhenThePoolIsKilled(t *testing.T) {
 	})
 	until(t, func() bool { return started.Load() == 2 })
 	require.NoError(t, p.Kill(ctx))
-	_, err = m.Get(ctx)
+	_, err := m.Get(ctx)
 	assert.ErrorIs(t, err, ErrGreenletExit, "items were left: Map reports the kill")
 }

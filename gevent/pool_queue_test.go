@@ -191,10 +191,9 @@ func TestPoolCloseRunsQueuedTasks(t *testing.T) {
 
 func TestPoolKillKillsQueuedTasks(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(1)
-	require.NoError(t, err)
+	p := NewPool(1)
 	running := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
-	err = startErr(running)
+	err := startErr(running)
 	require.NoError(t, err)
 	var ran atomic.Int32
 	var errs List[error]
@@ -384,10 +383,7 @@ func TestHubApplyAsyncOnFullPoolDeterministic(t *testing.T) {
 			fmt.Fprintf(&trace, "%s@%d ", fmt.Sprintf(format, args...), h.Now().Sub(epoch)/time.Second)
 		}
 		err := h.Run(context.Background(), func(ctx context.Context) error {
-			p, err := NewPool(2)
-			if err != nil {
-				return err
-			}
+			p := NewPool(2)
 			task := func(i int) func(context.Context) (int, error) {
 				return func(ctx context.Context) (int, error) {
 					log("start%d", i)

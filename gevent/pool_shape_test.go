@@ -77,10 +77,7 @@ func TestApplyAsyncRefusalReachesOnError(t *testing.T) {
 func TestPoolRefusalOnHub(t *testing.T) {
 	got := runTraces(t, 200, func(ctx context.Context, tr *[]string) error {
 		trace := func(s string) { *tr = append(*tr, s) }
-		p, err := NewPool(1, WithNonBlocking())
-		if err != nil {
-			return err
-		}
+		p := NewPool(1, WithNonBlocking())
 		first := p.Go(ctx, func(ctx context.Context) error {
 			trace("first runs")
 			return Sleep(ctx, time.Second)

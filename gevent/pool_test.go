@@ -19,8 +19,7 @@ import (
 // newPool returns a pool that the test closes and joins at its end.
 func newPool(t *testing.T, size int, opts ...PoolOption) *Pool {
 	t.Helper()
-	p, err := NewPool(size, opts...)
-	require.NoError(t, err)
+	p := NewPool(size, opts...)
 	t.Cleanup(func() {
 		p.Close()
 		require.NoError(t, p.Join(context.Background()))
@@ -52,8 +51,8 @@ func TestPoolSubmitAndFutures(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 42, v)
 
-	_, err = NewPool(0)
-	assert.Error(t, err)
+	assert.PanicsWithValue(t, "gevent: NewPool(0): the size must be at least 1 (the zero Pool is unbounded)", func() { NewPool(0) })
+	assert.PanicsWithValue(t, "gevent: NewPool(-2): the size must be at least 1 (the zero Pool is unbounded)", func() { NewPool(-2) })
 }
 
 func TestPoolBoundsInFlight(t *testing.T) {
@@ -83,11 +82,10 @@ func TestPoolBoundsInFlight(t *testing.T) {
 
 func TestPoolCloseJoinContract(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(2)
-	require.NoError(t, err)
+	p := NewPool(2)
 	require.NoError(t, p.Join(ctx), "join before close waits for the tasks in flight (none here)")
 	var ran atomic.Int32
-	err = startErr(p.Go(ctx, func(ctx context.Context) error {
+	err := startErr(p.Go(ctx, func(ctx context.Context) error {
 		ran.Add(1)
 		// A task spawns a task: Join waits for it too.
 		err := startErr(p.Go(ctx, func(context.Context) error { ran.Add(1); return nil }))
@@ -250,8 +248,7 @@ func TestPoolNonBlockingAndWaitAvailable(t *testing.T) {
 
 func TestPoolKill(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(3)
-	require.NoError(t, err)
+	p := NewPool(3)
 	var gs []*Greenlet[struct{}]
 	for range 3 {
 		g := p.Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
@@ -263,7 +260,7 @@ func TestPoolKill(t *testing.T) {
 	for _, g := range gs {
 		assert.ErrorIs(t, g.Err(), ErrGreenletExit)
 	}
-	err = startErr(p.Go(ctx, func(context.Context) error { return nil }))
+	err := startErr(p.Go(ctx, func(context.Context) error { return nil }))
 	assert.ErrorIs(t, err, ErrPoolClosed)
 }
 

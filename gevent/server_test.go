@@ -428,10 +428,7 @@ func TestHubServeDatagram(t *testing.T) {
 	var handled int // hub state: no lock
 	var got []string
 	err := RunHub(context.Background(), func(ctx context.Context) error {
-		p, err := NewPool(2)
-		if err != nil {
-			return err
-		}
+		p := NewPool(2)
 		defer p.Close()
 		s, err := StartDatagramServer(ctx, pc, p, func(ctx context.Context, data []byte, addr net.Addr) error {
 			handled++

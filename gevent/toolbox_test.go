@@ -45,8 +45,7 @@ func TestPoolLenFull(t *testing.T) {
 	var zero gevent.Pool
 	assert.False(t, zero.Full())
 	assert.Equal(t, 0, zero.Len())
-	p, err := gevent.NewPool(2)
-	require.NoError(t, err)
+	p := gevent.NewPool(2)
 	var release gevent.Event
 	for range 2 {
 		err := startErr(p.Go(ctx, release.Wait))

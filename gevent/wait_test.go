@@ -180,12 +180,11 @@ func TestWaitEveryKind(t *testing.T) {
 	var ev Event
 	var ar AsyncResult[string]
 	var grp Group
-	pool, err := NewPool(2)
-	require.NoError(t, err)
+	pool := NewPool(2)
 	var gate1, gate2, gate3 Event
 	g1 := Spawn(ctx, gate(&gate1, 1))
 	grp.Add(Spawn(ctx, gate(&gate2, "x")))
-	err = startErr(Submit(ctx, pool, gate(&gate3, 3.0)))
+	err := startErr(Submit(ctx, pool, gate(&gate3, 3.0)))
 	require.NoError(t, err)
 	var zeroPool Pool
 	objs := []Waitable{g1, &ev, &ar, &grp, pool, &zeroPool}
@@ -478,11 +477,10 @@ func TestDoneChannels(t *testing.T) {
 	require.NoError(t, grp.Join(ctx))
 	assert.True(t, isClosed(d4))
 
-	pool, err := NewPool(1)
-	require.NoError(t, err)
+	pool := NewPool(1)
 	assert.True(t, isClosed(pool.Done()))
 	var pe Event
-	err = startErr(Submit(ctx, pool, gate(&pe, 0)))
+	err := startErr(Submit(ctx, pool, gate(&pe, 0)))
 	require.NoError(t, err)
 	d5 := pool.Done()
 	assert.False(t, isClosed(d5))

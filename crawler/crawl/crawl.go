@@ -130,13 +130,7 @@ func runSerial(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
 func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
 	start := time.Now()
 	results := make([]Result, len(urls))
-	pool, err := gevent.NewPool(o.Concurrency)
-	if err != nil {
-		for i, u := range urls {
-			results[i] = Result{URL: u, Err: err, Error: err.Error()}
-		}
-		return newRun(Concurrent, results, time.Since(start))
-	}
+	pool := gevent.NewPool(o.Concurrency)
 	defer func() {
 		pool.Close()
 		pool.Join(context.WithoutCancel(ctx)) // every fetch is bounded by its timeout
