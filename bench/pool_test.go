@@ -22,8 +22,10 @@ func square(_ context.Context, x int) (int, error) { return x * x, nil }
 
 // BenchmarkPoolMap measures one item of a map over a pool of 100 workers
 // with a trivial function, results in input order: geventgo is gevent.Map
-// (Size workers taking items one at a time), ants a Submit per item with a sync.WaitGroup, errgroup a Go
-// per item with SetLimit(100). CPython: gevent.pool.Pool(100).map and
+// (Size workers taking items one at a time), ants a Submit per item with a
+// sync.WaitGroup, errgroup a Go per item with SetLimit(100), and
+// errgroup-workers the like-for-like hand-written Go of Map's scheduling
+// (100 goroutines taking items from an atomic counter; see workersMap). CPython: gevent.pool.Pool(100).map and
 // multiprocessing.Pool(2).map.
 func BenchmarkPoolMap(b *testing.B) { mapVariants(b, mapBatch, square) }
 
@@ -128,7 +130,8 @@ func ioCall(ctx context.Context, x int) (int, error) {
 // 1,000 items an op: what matters is how well the slots are kept busy, so
 // the ideal is about 125µs (the mean wait) per 100 items. geventgo is
 // gevent.Map, ants a Submit per item with a sync.WaitGroup, errgroup a Go
-// per item with SetLimit(100).
+// per item with SetLimit(100), errgroup-workers Map's scheduling written by
+// hand (see workersMap).
 func BenchmarkPoolMapIO(b *testing.B) { mapVariants(b, ioItems, ioCall) }
 
 // mapVariants runs the map benchmarks' sub-benchmarks side by side: a
@@ -139,16 +142,10 @@ func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)
 	for i := range items {
 		items[i] = i
 	}
-	perItem := func(b *testing.B, batch func()) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i += n {
-			batch()
-		}
-	}
 	b.Run("geventgo", func(b *testing.B) {
 		p := gevent.NewPool(poolSize)
 		defer func() { p.Close(); p.Join(ctx) }()
-		perItem(b, func() {
+		perItem(b, n, func() {
 			if _, err := gevent.Map(ctx, p, items, fn); err != nil {
 				b.Fatal(err)
 			}
@@ -161,7 +158,7 @@ func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)
 		}
 		defer p.Release()
 		results := make([]int, len(items))
-		perItem(b, func() {
+		perItem(b, n, func() {
 			var wg sync.WaitGroup
 			for i, x := range items {
 				wg.Add(1)
@@ -175,7 +172,7 @@ func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)
 	})
 	b.Run("errgroup", func(b *testing.B) {
 		results := make([]int, len(items))
-		perItem(b, func() {
+		perItem(b, n, func() {
 			var g errgroup.Group
 			g.SetLimit(poolSize)
 			for i, x := range items {
@@ -185,6 +182,13 @@ func mapVariants(b *testing.B, n int, fn func(context.Context, int) (int, error)
 				})
 			}
 			g.Wait()
+		})
+	})
+	b.Run("errgroup-workers", func(b *testing.B) {
+		perItem(b, n, func() {
+			if _, err := workersMap(ctx, items, poolSize, fn); err != nil {
+				b.Fatal(err)
+			}
 		})
 	})
 }

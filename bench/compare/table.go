@@ -19,29 +19,33 @@ type operation struct {
 	plain  []string // Go benchmark names of the plain-Go alternative
 	ours   []string // Go benchmark names of geventgo's mechanism
 	goal   string   // the goal the issues set, for the reader
+	// bestOf compares with the fastest of plain, not the first measured.
+	bestOf bool
 }
 
 var operations = []operation{
-	{"generator send", "GeneratorSend", []string{"GeneratorSend/iterpull"}, []string{"GeneratorSend/geventgo"}, "<= 1.2x iter.Pull"},
-	{"generator range", "GeneratorRange", []string{"GeneratorRange/seq"}, []string{"GeneratorRange/geventgo"}, "<= 1.5x iter.Seq"},
-	{"generator create+pull 3+end", "GeneratorNew", []string{"GeneratorNew/iterpull"}, []string{"GeneratorNew/geventgo"}, ""},
-	{"generator create+range 3+end", "GeneratorNew", []string{"GeneratorNew/seq"}, []string{"GeneratorNew/geventgo-range"}, ""},
-	{"greenlet switch", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo"}, "<= 1x iter.Pull step"},
-	{"greenlet switch, siblings", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo-siblings"}, "<= 1.5x iter.Pull step"},
-	{"spawn + joinall", "SpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"SpawnJoinAll/geventgo"}, "<= 1.3x go+WaitGroup"},
-	{"queue put+get, cap 100", "QueuePutGet", []string{"QueuePutGet/chan"}, []string{"QueuePutGet/geventgo"}, "<= 1.5x chan"},
-	{"event set+wait", "EventWait", []string{"EventWait/chan", "EventWait/channel", "EventWait/plain"}, []string{"EventWait/geventgo"}, "<= 1.5x chan"},
-	{"lock acquire+release", "Lock", []string{"Lock/mutex", "Lock/sync", "Lock/plain"}, []string{"Lock/geventgo"}, "<= 1.5x sync.Mutex"},
-	{"pool map (100 workers), per item", "PoolMap", []string{"PoolMap/errgroup"}, []string{"PoolMap/geventgo"}, "<= 1.2x errgroup"},
-	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants"},
-	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup"},
-	{"pool submit, queued (Pool(8), 10,000 tasks) vs pond", "", []string{"PoolSubmitQueued/pond"}, []string{"PoolSubmitQueued/geventgo"}, "<= 1x pond"},
-	{"group of 100 tasks + wait (cancel on error)", "", []string{"GroupWait/errgroup"}, []string{"GroupWait/geventgo"}, "<= 1.3x errgroup"},
-	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, ""},
-	{"hub switch (sleep 0) vs greenlet switch", "HubSwitch", []string{"HubSwitch/greenlet"}, []string{"HubSwitch/geventgo", "HubSwitch"}, "<= 2x greenlet switch"},
-	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"HubSpawnJoinAll/waitgroup", "SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, "<= 1.3x go+WaitGroup"},
-	{"iwait over 1,000 green threads, per item", "", []string{"IWait/chan"}, []string{"IWait/geventgo"}, "<= 1.5x chan"},
-	{"condition notify+wait", "", []string{"Condition/synccond"}, []string{"Condition/geventgo"}, "<= 1.5x sync.Cond"},
+	{"generator send", "GeneratorSend", []string{"GeneratorSend/iterpull"}, []string{"GeneratorSend/geventgo"}, "<= 1.2x iter.Pull", false},
+	{"generator range", "GeneratorRange", []string{"GeneratorRange/seq"}, []string{"GeneratorRange/geventgo"}, "<= 1.5x iter.Seq", false},
+	{"generator create+pull 3+end", "GeneratorNew", []string{"GeneratorNew/iterpull"}, []string{"GeneratorNew/geventgo"}, "", false},
+	{"generator create+range 3+end", "GeneratorNew", []string{"GeneratorNew/seq"}, []string{"GeneratorNew/geventgo-range"}, "", false},
+	{"greenlet switch", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo"}, "<= 1x iter.Pull step", false},
+	{"greenlet switch, siblings", "GreenletSwitch", []string{"GreenletSwitch/iterpull"}, []string{"GreenletSwitch/geventgo-siblings"}, "<= 1.5x iter.Pull step", false},
+	{"spawn + joinall", "SpawnJoinAll", []string{"SpawnJoinAll/waitgroup"}, []string{"SpawnJoinAll/geventgo"}, "<= 1.3x go+WaitGroup", false},
+	{"queue put+get, cap 100", "QueuePutGet", []string{"QueuePutGet/chan"}, []string{"QueuePutGet/geventgo"}, "<= 1.5x chan", false},
+	{"event set+wait", "EventWait", []string{"EventWait/chan", "EventWait/channel", "EventWait/plain"}, []string{"EventWait/geventgo"}, "<= 1.5x chan", false},
+	{"lock acquire+release", "Lock", []string{"Lock/mutex", "Lock/sync", "Lock/plain"}, []string{"Lock/geventgo"}, "<= 1.5x sync.Mutex", false},
+	{"pool map (100 workers), per item, vs the same scheduling by hand", "PoolMap", []string{"PoolMap/errgroup-workers"}, []string{"PoolMap/geventgo"}, "", false},
+	{"pool map (100 workers), per item, vs errgroup Go per item", "PoolMap", []string{"PoolMap/errgroup"}, []string{"PoolMap/geventgo"}, "<= 1.2x errgroup", false},
+	{"pool map vs ants / multiprocessing", "MultiprocessingPoolMap", []string{"PoolMap/ants"}, []string{"PoolMap/geventgo"}, "<= 1x ants", false},
+	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup", false},
+	{"fan-out of 1,000 1 ms I/O calls, 100 at once, vs best of errgroup/conc/pond", "", []string{"FanOutIO/errgroup", "FanOutIO/conc", "FanOutIO/pond"}, []string{"FanOutIO/geventgo"}, "<= 1.1x the best", true},
+	{"pool submit, queued (Pool(8), 10,000 tasks) vs pond", "", []string{"PoolSubmitQueued/pond"}, []string{"PoolSubmitQueued/geventgo"}, "<= 1x pond", false},
+	{"group of 100 tasks + wait (cancel on error)", "", []string{"GroupWait/errgroup"}, []string{"GroupWait/geventgo"}, "<= 1.3x errgroup", false},
+	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, "", false},
+	{"hub switch (sleep 0) vs greenlet switch", "HubSwitch", []string{"HubSwitch/greenlet"}, []string{"HubSwitch/geventgo", "HubSwitch"}, "<= 2x greenlet switch", false},
+	{"hub spawn + joinall", "HubSpawnJoinAll", []string{"HubSpawnJoinAll/waitgroup", "SpawnJoinAll/waitgroup"}, []string{"HubSpawnJoinAll/geventgo", "HubSpawnJoinAll"}, "<= 1.3x go+WaitGroup", false},
+	{"iwait over 1,000 green threads, per item", "", []string{"IWait/chan"}, []string{"IWait/geventgo"}, "<= 1.5x chan", false},
+	{"condition notify+wait", "", []string{"Condition/synccond"}, []string{"Condition/geventgo"}, "<= 1.5x sync.Cond", false},
 }
 
 type row struct {
@@ -65,7 +69,15 @@ func buildTable(res map[string]*sample, py pythonResult) table {
 	var t table
 	for _, op := range operations {
 		r := row{op: op, py: py.Ops[op.python]}
-		if s, ok := first(res, op.plain); ok {
+		if op.bestOf {
+			for _, n := range op.plain {
+				if s, ok := res[n]; ok {
+					if m, ok := median(s.ns); ok && (r.plain == 0 || m < r.plain) {
+						r.plain = m
+					}
+				}
+			}
+		} else if s, ok := first(res, op.plain); ok {
 			r.plain, _ = median(s.ns)
 		}
 		if s, ok := first(res, op.ours); ok {
