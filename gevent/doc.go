@@ -3,6 +3,33 @@
 // semaphores, queues, pipes, shared dicts and lists, pools, and a Hub that
 // gives gevent's one-runs-at-a-time scheduling when a program relies on it.
 //
+// Importing gevent imports ants (github.com/panjf2000/ants/v2), the worker
+// pool under Pool, and ants starts a default pool with two housekeeping
+// goroutines at import, in every program that imports gevent. They never
+// exit, so a plain goleak.VerifyNone(t) fails in the importing package, and
+// Go's "all goroutines are asleep - deadlock!" report cannot fire (a
+// deadlocked program hangs instead of crashing). ants gives no way to
+// import it without them. Package geventtest has the goleak options that
+// ignore exactly those goroutines (geventtest.VerifyTestMain(m) in a
+// TestMain), and a virtual-clock Hub reports a deadlock among its green
+// threads itself, as ErrLoopExit.
+//
+// # Names
+//
+// Python's names are kept where a porter looks for them, and the doc of each
+// says what it is in Go terms: Greenlet[T] is gevent's Greenlet, a green
+// thread with a typed result, that is a future (not package greenlet's
+// Greenlet, which is a symmetric coroutine); Thread is the part every green
+// thread has whatever its result type (a *Greenlet embeds it; it is not an
+// OS thread); Dead is Python's name for Ready; WithTimeout is gevent's
+// with_timeout, which runs a function (TimeoutContext is the one that
+// returns a context, as context.WithTimeout does). The Go verbs have one
+// shape each: every Go, Spawn and Submit returns the green thread (a task a
+// pool refuses is returned finished with the reason), every Try form
+// returns a bool beside it, every Close that cannot fail returns nothing,
+// and misuse that Go reports loudly (releasing a lock that is not held, a
+// pool of size 0) panics.
+//
 // # From Python
 //
 //	gevent.spawn(f, x)                 g := gevent.Spawn(ctx, func(ctx context.Context) (T, error) { return f(ctx, x) })
@@ -20,7 +47,7 @@
 //	except GreenletExit                errors.Is(err, gevent.ErrGreenletExit)
 //	Event(): set/clear/is_set/wait     var e gevent.Event; e.Set(); e.Clear(); e.IsSet(); e.Wait(ctx)
 //	AsyncResult(): set/get             var r gevent.AsyncResult[T]; r.Set(v); r.SetError(err); r.Get(ctx)
-//	Lock(), RLock()                    var l gevent.Lock; l.Acquire(ctx); l.Release()  /  gevent.RLock (owner: the green thread)
+//	Lock(), RLock()                    var l gevent.Lock; l.Acquire(ctx); defer l.Release()  /  gevent.RLock (owner: the green thread); releasing an unheld lock panics
 //	Semaphore(n), BoundedSemaphore(n)  gevent.NewSemaphore(n), gevent.NewBoundedSemaphore(n): Acquire(ctx), Release()
 //	with gevent.Timeout(s, exc):       gevent.Timeout{After: d, Err: exc}.Run(ctx, fn); gevent.WithTimeout(ctx, d, fn)
 //	Timeout(None) / Timeout(0)         gevent.Timeout{} (never) / gevent.Timeout{After: -1} (expired at the first block)
@@ -34,10 +61,10 @@
 //	for item in q (until closed)       for v := range q.All(ctx); q.Close()
 //	a, b = Pipe(): send/recv/close     a, b := gevent.Pipe[T](); a.Send(v); b.Recv(ctx) (io.EOF once a is closed); a.Close()
 //	Manager().dict(), .list()          var d gevent.Dict[K, V]; var l gevent.List[T]  (d.Update(k, f) for d[k] += 1)
-//	Pool(n) / ThreadPoolExecutor(n)    p, err := gevent.NewPool(n); defer p.Join(ctx); defer p.Close()
-//	pool.spawn(f) / executor.submit(f) g, err := gevent.Submit(ctx, p, f) (g is the future: g.Get(ctx)); p.Go(ctx, f)
+//	Pool(n) / ThreadPoolExecutor(n)    p := gevent.NewPool(n); defer p.Join(ctx); defer p.Close()  (var p gevent.Pool: unbounded)
+//	pool.spawn(f) / executor.submit(f) g := gevent.Submit(ctx, p, f) (g is the future: g.Get(ctx)); p.Go(ctx, f)
 //	pool.apply(f) / apply_async(f, cb) gevent.Apply(ctx, p, f) / gevent.ApplyAsync(ctx, p, f, onValue, onError) (never blocks)
-//	pool.map / imap / imap_unordered   gevent.Map(ctx, p, items, f) / gevent.IMap(...) / gevent.IMapUnordered(...) (iter.Seq2)
+//	pool.map / imap / imap_unordered   gevent.Map(ctx, p, items, f) / for r, err := range gevent.IMap(...) / IMapUnordered(...) (r.Index, r.Value, r.Err)
 //	pool.close(); pool.join()          p.Close(); p.Join(ctx)
 //	pool.terminate() / pool.kill()     p.Kill(ctx)
 //	gevent.pool.Group()                var grp gevent.Group; grp.Go(ctx, f); grp.Add(g); grp.Join(ctx); grp.Kill(ctx)
