@@ -66,7 +66,7 @@ func BenchmarkGeneratorSend(b *testing.B) {
 }
 
 // accumulate is the body the send benchmarks drive: it adds what it
-// receives and yields the running total (seed 001's consumer).
+// receives and yields the running total (the classic consumer).
 func accumulate(y *coro.Yielder[int, int]) (struct{}, error) {
 	total := 0
 	for {

@@ -8,8 +8,8 @@ import (
 	"github.com/geventgo/geventgo/coro"
 )
 
-// The consumer/producer ("baozi") program of seed 001: two generator
-// consumers are started with next and fed with send. The seed's loop never
+// The consumer/producer ("baozi") program of the classic tutorial: two generator
+// consumers are started with next and fed with send. The Python loop never
 // ends (n+1 instead of n+=1) and sleeps; this one makes five rounds.
 //
 //	def consumer(name):

@@ -1,5 +1,5 @@
 // Command crawler fetches a list of URLs once serially and once
-// concurrently on green threads and prints the comparison: seed 001's
+// concurrently on green threads and prints the comparison: the classic gevent tutorial's
 // "fetch pages serially and with gevent", with the real speed-up.
 //
 //	go run ./crawler urls.txt     # one URL a line; '-' reads stdin

@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Dict is a map shared by green threads: what the seeds get from
+// Dict is a map shared by green threads: what Python programs get from
 // multiprocessing's Manager().dict(). A Manager serves the dict from a
 // separate process and every access is a round trip over a pipe; green
 // threads share memory, so a Dict is a map under a mutex, and each access

@@ -8,7 +8,7 @@ import (
 	"github.com/geventgo/geventgo/gevent"
 )
 
-// Seed 001's gevent program: two green threads that sleep 1s each switch
+// The classic gevent program: two green threads that sleep 1s each switch
 // at every sleep, in gevent's order. On a virtual clock it runs at once.
 //
 //	def test1(): print("test1"); gevent.sleep(1); print("test11")
@@ -41,7 +41,7 @@ func ExampleHub() {
 }
 
 // The same program with sleeps of 3s and 1s: test2 wakes first, as the
-// seed's output shows.
+// Python program's output shows.
 func ExampleRunHub() {
 	start := time.Date(2017, 7, 17, 15, 27, 0, 0, time.UTC)
 	hub := gevent.NewHub(gevent.WithVirtualClock(start))

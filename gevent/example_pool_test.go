@@ -13,7 +13,7 @@ import (
 	"github.com/geventgo/geventgo/gevent"
 )
 
-// Seed 003's serial pool.apply: each call runs on the pool and is waited
+// The classic serial pool.apply: each call runs on the pool and is waited
 // for, so the output is in order.
 //
 //	pool = multiprocessing.Pool(processes=3)
@@ -46,7 +46,7 @@ func ExampleApply() {
 	// Sub-process(es) done.
 }
 
-// Seed 001's apply_async with a callback on a Pool(5), ten tasks; close
+// The classic apply_async with a callback on a Pool(5), ten tasks; close
 // then join. The callbacks run as tasks end, in any order: here they are
 // counted.
 //
@@ -163,7 +163,7 @@ func ExamplePool_unbounded() {
 	// 0 1 4 9 16 - size 0
 }
 
-// Seed 004's Pool(3) with four long_time_task jobs: the fourth waits for a
+// The classic Pool(3) with four long_time_task jobs: the fourth waits for a
 // free worker. Which worker runs which task varies; the pool never runs
 // more than three.
 func ExamplePool() {
@@ -240,7 +240,7 @@ func ExampleIMap() {
 	// item 3: 2
 }
 
-// Seed 004's echo server on a ThreadPoolExecutor(128), with gevent's
+// The classic echo server on a ThreadPoolExecutor(128), with gevent's
 // StreamServer shape: each connection is handled by a task of the pool,
 // and cancelling the context stops the server gracefully.
 //

@@ -9,7 +9,7 @@ import (
 	"github.com/geventgo/geventgo/gevent"
 )
 
-// Seed 004's first program: start a child process and join it.
+// The classic first program: start a child process and join it.
 //
 //	def run_proc(name):
 //	    print('Run child process %s (%s)...' % (name, os.getpid()))
@@ -35,7 +35,7 @@ func Example_process() {
 	// Child process end.
 }
 
-// Seed 003: a process's name and is_alive while it runs, then joined.
+// The classic multiprocessing example: a process's name and is_alive while it runs, then joined.
 //
 //	p = multiprocessing.Process(target=worker, args=(3,))
 //	p.start()
@@ -56,16 +56,16 @@ func Example_processState() {
 	// p.is_alive: false
 }
 
-// MyProcess is seed 002's Process subclass: a type with a Run method.
+// MyProcess is the classic Process subclass: a type with a Run method.
 type MyProcess struct{}
 
-// Run prints the current process, as the seed's run does.
+// Run prints the current process, as the Python class's run does.
 func (MyProcess) Run(ctx context.Context) error {
 	fmt.Println("current process", gevent.Current(ctx))
 	return nil
 }
 
-// Seed 002's "class MyProcess(multiprocessing.Process): def run(self)".
+// The classic "class MyProcess(multiprocessing.Process): def run(self)".
 func ExampleSpawnRunner() {
 	ctx := context.Background()
 	p1 := gevent.SpawnRunner(ctx, MyProcess{}, gevent.WithName("MyProcess-1"))
@@ -77,7 +77,7 @@ func ExampleSpawnRunner() {
 	// current process MyProcess-2
 }
 
-// Seed 001's nine processes, each printing its name, here collected with
+// The classic nine processes, each printing its name, here collected with
 // their results and joined: gevent.joinall.
 func ExampleJoinAll() {
 	ctx := context.Background()

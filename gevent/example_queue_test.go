@@ -11,7 +11,7 @@ import (
 	"github.com/geventgo/geventgo/gevent"
 )
 
-// Seed 001's Queue program: a child process puts a list, main gets it.
+// The classic Queue program: a child process puts a list, main gets it.
 //
 //	def test(qu): qu.put(["克隆Q"])
 //	process = Process(target=test, args=(qu,)); process.start()
@@ -26,7 +26,7 @@ func ExampleQueue() {
 	// [克隆Q]
 }
 
-// Seed 003's writer/reader processes with put(block=False) and
+// The classic writer/reader processes with put(block=False) and
 // get(block=False).
 func ExampleQueue_PutNowait() {
 	ctx := context.Background()
@@ -74,7 +74,7 @@ func ExampleQueue_Join() {
 	// [1 4 9 16 25]
 }
 
-// Seed 001's Pipe program: the child sends twice and closes its end.
+// The classic Pipe program: the child sends twice and closes its end.
 //
 //	parent_conn, child_conn = Pipe()
 //	def test(child_conn):
@@ -100,7 +100,7 @@ func ExamplePipe() {
 	// true
 }
 
-// Seed 001's Manager program: ten processes write to a shared dict and
+// The classic Manager program: ten processes write to a shared dict and
 // list (l = manager.list(range(10)); d[pid] = pid; l.append(pid)).
 func ExampleDict() {
 	ctx := context.Background()

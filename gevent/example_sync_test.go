@@ -11,7 +11,7 @@ import (
 	"github.com/geventgo/geventgo/gevent"
 )
 
-// Seed 003's Lock program: two processes append lines to one file, one
+// The classic Lock program: two processes append lines to one file, one
 // with "with lock:", one with acquire/try/finally release.
 func ExampleLock() {
 	ctx := context.Background()
@@ -45,7 +45,7 @@ func ExampleLock() {
 	// end
 }
 
-// Seed 003's Semaphore(2) program: five processes, at most two inside at
+// The classic Semaphore(2) program: five processes, at most two inside at
 // once.
 func ExampleSemaphore() {
 	ctx := context.Background()
@@ -72,7 +72,7 @@ func ExampleSemaphore() {
 	// at most 2 inside at once; permits back: 2
 }
 
-// Seed 003's Event program: one process waits for the event, another
+// The classic Event program: one process waits for the event, another
 // waits with a timeout and gives up; then main sets it.
 //
 //	e.wait(t)  # returns False on timeout

@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// This file gives Group the errors of its members (issue 17): errgroup's
+// This file gives Group the errors of its members: errgroup's
 // Group (WithContext, Go, Wait, SetLimit, TryGo) and conc's pools
 // (WithErrors, WithFirstError, WithCancelOnError, ResultPool).
 //

@@ -1,6 +1,6 @@
 package gevent_test
 
-// Tests of issue 17, "Errors of a group of tasks": Group.Wait, NewGroup's
+// Tests of the errors of a group of tasks: Group.Wait, NewGroup's
 // options (CancelOnError, AllErrors, Limit, OnPool), SetLimit, TryGo,
 // ResultGroup, and the Pool's TrySubmit and TryGo. They synchronise on
 // Events, or run in synctest bubbles where they must see a call blocked.

@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// List is a slice shared by green threads: what the seeds get from
+// List is a slice shared by green threads: what Python programs get from
 // multiprocessing's Manager().list(), without the server process (see
 // Dict). The zero value is an empty List, ready to use. All methods are
 // safe for concurrent use; callbacks run under the List's lock and must not

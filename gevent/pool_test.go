@@ -457,7 +457,7 @@ func TestGroup(t *testing.T) {
 	assert.Zero(t, grp.Len())
 }
 
-// echo is the handler of seed 004's echo server: one line in, one line out.
+// echo is the handler of the classic echo server: one line in, one line out.
 func echo(_ context.Context, conn net.Conn) error {
 	r := bufio.NewReader(conn)
 	for {

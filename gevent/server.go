@@ -283,7 +283,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, p *Pool, handl
 
 // Serve runs a stream server on ln until ctx is done, then stops it
 // gracefully and returns: gevent's StreamServer(listener, handle,
-// spawn=pool).serve_forever(), and seed 004's socket server on a
+// spawn=pool).serve_forever(), and the classic socket server on a
 // ThreadPoolExecutor. It is StartServer followed by Wait: see StartServer
 // for p (nil: a green thread a connection, without limit), the handlers
 // and ownership of ln, and Server for the shutdown (grace period, then

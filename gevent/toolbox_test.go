@@ -1,6 +1,6 @@
 package gevent_test
 
-// Tests of the small additions of issue 16: Queue.Peek, PeekNowait,
+// Tests of the small additions to the waiting toolbox: Queue.Peek, PeekNowait,
 // UnfinishedTasks and CloseNow, Channel.PutNowait, GetNowait and Len,
 // Pool.Len and Full, Dict.LoadOrStore.
 

@@ -7,7 +7,7 @@ import (
 	"github.com/geventgo/geventgo/greenlet"
 )
 
-// Seed 001, "8、手动切换协greenlet": two greenlets hand control to each other
+// The classic greenlet ping-pong: two greenlets hand control to each other
 // by hand. The Python original:
 //
 //	def test1():

@@ -1,8 +1,8 @@
 // Package crawl fetches a list of URLs serially and concurrently and reports
 // the comparison: the library behind the crawler command, and the Go port of
-// seed 001's "fetch pages one by one, then with gevent.spawn + joinall".
+// the classic "fetch pages one by one, then with gevent.spawn + joinall" example.
 //
-//	Python (seed 001)                          Go
+//	Python                                     Go
 //	for u in urls: fetch(u)                    crawl.Crawl(ctx, urls, crawl.Options{Mode: crawl.Serial})
 //	gevent.joinall([spawn(fetch, u) ...])      crawl.Crawl(ctx, urls, crawl.Options{Mode: crawl.Concurrent})
 //

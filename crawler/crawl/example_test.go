@@ -10,7 +10,7 @@ import (
 	"github.com/geventgo/geventgo/crawler/crawl"
 )
 
-// Seed 001 fetches pages serially, then with gevent.spawn + joinall. Here
+// The classic gevent tutorial fetches pages serially, then with gevent.spawn + joinall. Here
 // both runs are one call, and the list is read the way the command reads it.
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
