@@ -7,8 +7,10 @@ import (
 	"github.com/geventgo/geventgo/panics"
 )
 
-// Greenlet is a green thread with a result of type T: gevent's Greenlet, and
-// multiprocessing's Process with a return value. In free mode its body runs
+// Greenlet is a green thread with a result of type T, that is a typed
+// future you can also kill: gevent's Greenlet (the name is Python's, kept
+// for porters; it is not package greenlet's Greenlet, a symmetric
+// coroutine), and multiprocessing's Process with a return value. In free mode its body runs
 // on its own goroutine, on all cores; spawned on a Hub it takes turns with
 // the hub's other green threads.
 //

@@ -130,7 +130,8 @@ func (t *Thread) Started() bool { return t.began.Load() }
 // panicked, or it was killed before it started. gevent's ready() and dead.
 func (t *Thread) Ready() bool { return t.state.Load() == finished }
 
-// Dead is Ready, under gevent's other name.
+// Dead is Ready under gevent's other name (its dead property), kept for
+// code ported from Python; Go code reads better with Ready.
 func (t *Thread) Dead() bool { return t.Ready() }
 
 // Alive reports whether the green thread has not finished yet: true from
