@@ -3,6 +3,10 @@
 // at a time; any greenlet can switch to any other of its tree, passing a
 // value, and resumes where it left off when some greenlet switches back.
 //
+// A greenlet.Greenlet is a coroutine that runs only when switched to; it is
+// not gevent.Greenlet, a scheduled green thread with a result (a future).
+// Both keep Python's names, from the two Python libraries they port.
+//
 // # From Python to Go
 //
 //	Python                                  Go
