@@ -79,8 +79,10 @@ func BenchmarkPoolApplyAsync(b *testing.B) {
 }
 
 // BenchmarkScalePoolMap measures gevent.Map over n items on a pool of 100
-// (ns/task, B/task), beside errgroup with SetLimit(100): flat figures mean
-// the cost of an item does not grow with the size of the map.
+// (ns/task, B/task), beside errgroup with SetLimit(100) (a goroutine per
+// item) and errgroup-workers (Map's scheduling by hand, like for like):
+// flat figures mean the cost of an item does not grow with the size of the
+// map.
 func BenchmarkScalePoolMap(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range scaleSizes {
@@ -100,6 +102,9 @@ func BenchmarkScalePoolMap(b *testing.B) {
 				}
 				g.Wait()
 			})
+		})
+		b.Run(fmt.Sprintf("n=%d/errgroup-workers", n), func(b *testing.B) {
+			perTask(b, n, func() { workersMap(ctx, items, poolSize, square) })
 		})
 	}
 }
