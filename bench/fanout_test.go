@@ -22,16 +22,7 @@ const (
 )
 
 // fanOutCall stands for an I/O call: it waits fanOutWait, or until ctx ends.
-func fanOutCall(ctx context.Context, x int) (int, error) {
-	t := time.NewTimer(fanOutWait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return x, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
+func fanOutCall(ctx context.Context, x int) (int, error) { return timerCall(ctx, fanOutWait, x) }
 
 // BenchmarkFanOutIO is the fan-out a pool is for, like for like in every
 // sub-benchmark: fanOutItems calls that each wait 1 ms, at most poolSize

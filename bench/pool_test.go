@@ -119,8 +119,11 @@ func ioWait(x int) time.Duration {
 }
 
 // ioCall stands for an I/O call: it blocks on a timer for ioWait(x).
-func ioCall(ctx context.Context, x int) (int, error) {
-	t := time.NewTimer(ioWait(x))
+func ioCall(ctx context.Context, x int) (int, error) { return timerCall(ctx, ioWait(x), x) }
+
+// timerCall waits d, or until ctx ends, and returns x: an I/O call's stand-in.
+func timerCall(ctx context.Context, d time.Duration, x int) (int, error) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
