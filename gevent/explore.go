@@ -157,7 +157,7 @@ type explorer struct {
 	// PCT
 	prio    map[*Thread]int64 // hub-side: no field in Thread
 	changes []int             // the change points, in order
-	low     int64             // the priority the next yielder drops to
+	low     int64             // the priority the next demoted thread drops to
 }
 
 func newExplorer(s Schedule) *explorer {
@@ -184,10 +184,11 @@ func (x *explorer) pick(ready []*waiter) int {
 	}
 	i := x.highest(ready)
 	// PCT's change points: the green thread about to take this step
-	// drops to priority depth-k, below every thread's initial one.
+	// drops below every other (the paper's priority depth-k, k-th change
+	// point: later change points, and yields, drop lower).
 	for len(x.changes) > 0 && x.changes[0] <= x.step {
 		x.changes = x.changes[1:]
-		x.prio[ready[i].th] = int64(len(x.changes) + 1)
+		x.demote(ready[i].th)
 		i = x.highest(ready)
 	}
 	return i
@@ -200,8 +201,8 @@ func (x *explorer) highest(ready []*waiter) int {
 	for i, w := range ready {
 		p, ok := x.prio[w.th]
 		if !ok {
-			// Above every change point's priority (1..depth-1).
-			p = int64(x.s.depth) + int64(x.rng.Uint64()>>2)
+			// Above every demoted one (<= 0).
+			p = 1 + int64(x.rng.Uint64()>>2)
 			x.prio[w.th] = p
 		}
 		if i == 0 || p > bestP {
@@ -215,9 +216,14 @@ func (x *explorer) highest(ready []*waiter) int {
 // drops below every other green thread.
 func (x *explorer) yielded(t *Thread) {
 	if x.prio != nil {
-		x.prio[t] = x.low
-		x.low--
+		x.demote(t)
 	}
+}
+
+// demote drops t below every other green thread.
+func (x *explorer) demote(t *Thread) {
+	x.prio[t] = x.low
+	x.low--
 }
 
 // left forgets t, which has ended.
