@@ -149,13 +149,24 @@ func (h *Hub) clock() time.Time {
 
 const pkgPrefix = "github.com/geventgo/geventgo/gevent."
 
-// inPackage reports whether f is code of this package (not its tests).
+// pkgDir is this package's source directory, as the runtime names files.
+var pkgDir = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}()
+
+// inPackage reports whether f is code of this package (not its tests): by
+// its file, since a closure of the package inlined into a caller bears the
+// caller's function name.
 func inPackage(f runtime.Frame) bool {
-	return strings.HasPrefix(f.Function, pkgPrefix) && !strings.HasSuffix(f.File, "_test.go")
+	return filepath.Dir(f.File) == pkgDir && !strings.HasSuffix(f.File, "_test.go")
 }
 
-// userFrame returns the first frame of pcs outside this package, and the
-// last one inside it before that (the call the user made).
+// userFrame returns, from a stack captured inside the package, the call of
+// the package's API the user made (the outermost exported function of the
+// package before the user's code, or before the green thread's body
+// starts, when the body is the API call itself: Go(ctx, e.Wait)), and the
+// user's frame that made it (zero if none).
 func userFrame(pcs []uintptr) (api, user runtime.Frame) {
 	frames := runtime.CallersFrames(pcs)
 	for {
@@ -163,11 +174,31 @@ func userFrame(pcs []uintptr) (api, user runtime.Frame) {
 		if !inPackage(f) {
 			return api, f
 		}
-		api = f
+		if strings.HasPrefix(f.Function, pkgPrefix+"callSafely") {
+			return api, runtime.Frame{} // the body's start: no user frame
+		}
+		if exported(f.Function) {
+			api = f
+		}
 		if !more {
 			return api, runtime.Frame{}
 		}
 	}
+}
+
+// exported reports whether fn, a function of the package, is part of its
+// API: "gevent.Sleep", "gevent.(*Lock).Acquire", not "gevent.block" nor
+// a closure.
+func exported(fn string) bool {
+	if !strings.HasPrefix(fn, pkgPrefix) {
+		return false
+	}
+	for part := range strings.SplitSeq(apiName(fn), ".") {
+		if part == "" || part[0] < 'A' || part[0] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // apiName shortens a function of this package: "(*Lock).Acquire" to
