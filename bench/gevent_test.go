@@ -30,6 +30,22 @@ func BenchmarkSpawnJoinAll(b *testing.B) {
 			}
 		}
 	})
+	// labels is geventgo with gevent.SetProfileLabels on: each green
+	// thread runs with its pprof labels (off by default: see its doc).
+	b.Run("labels", func(b *testing.B) {
+		gevent.SetProfileLabels(true)
+		defer gevent.SetProfileLabels(false)
+		b.ReportAllocs()
+		gs := make([]*gevent.Greenlet[int], batch)
+		for i := 0; i < b.N; i += batch {
+			for j := range gs {
+				gs[j] = gevent.Spawn(ctx, body)
+			}
+			if _, err := gevent.JoinAll(ctx, gs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
 }
 

@@ -40,28 +40,38 @@ func BenchmarkHubSwitch(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
-	b.Run("geventgo", func(b *testing.B) {
-		b.ReportAllocs()
-		err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
-			n := b.N / 2
-			pinger := func(ctx context.Context) error {
-				for range n {
-					if err := gevent.Sleep(ctx, 0); err != nil {
-						return err
-					}
+	b.Run("geventgo", func(b *testing.B) { hubPingPong(b) })
+	// explore is the switch under a seeded schedule (a random walk, as
+	// geventtest runs every other schedule; explore-pct the PCT ones):
+	// the goal is <= 1.3x geventgo.
+	b.Run("explore", func(b *testing.B) { hubPingPong(b, gevent.WithSchedule(gevent.RandomSchedule(1))) })
+	b.Run("explore-pct", func(b *testing.B) { hubPingPong(b, gevent.WithSchedule(gevent.PCTSchedule(1, 3, 1000))) })
+	// monitor is the switch with the blocking monitor on.
+	b.Run("monitor", func(b *testing.B) { hubPingPong(b, gevent.WithBlockingMonitor(0, nil)) })
+}
+
+// hubPingPong is BenchmarkHubSwitch's hub case on a hub made with opts.
+func hubPingPong(b *testing.B, opts ...gevent.HubOption) {
+	b.ReportAllocs()
+	err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		n := b.N / 2
+		pinger := func(ctx context.Context) error {
+			for range n {
+				if err := gevent.Sleep(ctx, 0); err != nil {
+					return err
 				}
-				return nil
 			}
-			b.ResetTimer()
-			a, c := gevent.Go(ctx, pinger), gevent.Go(ctx, pinger)
-			_, err := gevent.JoinAll(ctx, []*gevent.Greenlet[struct{}]{a, c}, gevent.RaiseError())
-			b.StopTimer()
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+			return nil
 		}
-	})
+		b.ResetTimer()
+		a, c := gevent.Go(ctx, pinger), gevent.Go(ctx, pinger)
+		_, err := gevent.JoinAll(ctx, []*gevent.Greenlet[struct{}]{a, c}, gevent.RaiseError())
+		b.StopTimer()
+		return err
+	}, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkHubSpawnJoinAll measures one green thread with a trivial body
@@ -70,25 +80,32 @@ func BenchmarkHubSwitch(b *testing.B) {
 func BenchmarkHubSpawnJoinAll(b *testing.B) {
 	const batch = 100
 	body := func(context.Context) (int, error) { return 1, nil }
-	b.Run("geventgo", func(b *testing.B) {
-		b.ReportAllocs()
-		err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
-			gs := make([]*gevent.Greenlet[int], batch)
-			for i := 0; i < b.N; i += batch {
-				for j := range gs {
-					gs[j] = gevent.Spawn(ctx, body)
-				}
-				if _, err := gevent.JoinAll(ctx, gs); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	})
+	b.Run("geventgo", func(b *testing.B) { hubSpawnJoin(b, batch, body) })
+	// runinfo is the same with WithRunInfo: a stack capture per spawn
+	// and per wait (JoinAll's).
+	b.Run("runinfo", func(b *testing.B) { hubSpawnJoin(b, batch, body, gevent.WithRunInfo()) })
 	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
+}
+
+// hubSpawnJoin is BenchmarkHubSpawnJoinAll's hub case on a hub made with
+// opts.
+func hubSpawnJoin(b *testing.B, batch int, body func(context.Context) (int, error), opts ...gevent.HubOption) {
+	b.ReportAllocs()
+	err := gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		gs := make([]*gevent.Greenlet[int], batch)
+		for i := 0; i < b.N; i += batch {
+			for j := range gs {
+				gs[j] = gevent.Spawn(ctx, body)
+			}
+			if _, err := gevent.JoinAll(ctx, gs); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // BenchmarkIdleHubGreenlet is BenchmarkIdleGreenlet on a Hub: 100,000 hub

@@ -101,6 +101,9 @@ func (g *Greenlet[T]) run(delay time.Duration) {
 		t.finish(errKilledUnstarted)
 		return
 	}
+	if profileLabels.Load() {
+		defer labelThread(t)()
+	}
 	v, err := g.call()
 	g.value = v // published to readers by finish's mutex and state store
 	t.finish(err)

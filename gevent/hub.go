@@ -128,6 +128,9 @@ type Hub struct {
 	// Only the running coroutine and the loop touch it, one after the
 	// other (the coroutine switch orders them).
 	requeue *waiter
+	// x holds what the optional features (WithSchedule, WithRunInfo,
+	// WithBlockingMonitor) keep; nil when none is on.
+	x *hubExtras
 }
 
 // hubTimeout is a timeout context of the package on a hub: the green
@@ -157,6 +160,10 @@ type hubWorker struct {
 	next  func() (struct{}, bool)
 	stop  func()
 	yield func(struct{}) bool
+	// gid is the coroutine's goroutine id, recorded for a blocking
+	// monitor's report when track is set (see WithBlockingMonitor).
+	gid   atomic.Uint64
+	track bool
 }
 
 // maxIdleWorkers bounds the idle coroutines a hub keeps.
@@ -166,6 +173,9 @@ const maxIdleWorkers = 256
 // is given, then goes back to the loop idle, until stopped.
 func (wk *hubWorker) run(yield func(struct{}) bool) {
 	wk.yield = yield
+	if wk.track {
+		wk.gid.Store(goroutineID())
+	}
 	for {
 		wk.co.body()
 		wk.co = nil
@@ -367,7 +377,14 @@ func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error
 // spawned registers a new green thread, on the spawner's goroutine.
 func (h *Hub) spawned(t *Thread) {
 	t.co = &hubCo{}
+	var site *spawnSite
+	if x := h.x; x != nil && x.info != nil {
+		site = newSpawnSite()
+	}
 	h.mu.Lock()
+	if site != nil {
+		h.x.info.spawned(t, site)
+	}
 	h.threads++
 	h.live.add(t)
 	if h.closed {
@@ -401,6 +418,9 @@ func (h *Hub) holds(t *Thread) bool {
 
 // leave is called when t's body has ended, in its turn.
 func (h *Hub) leave(t *Thread) {
+	if x := h.x; x != nil {
+		x.leave(h, t)
+	}
 	h.mu.Lock()
 	h.threads--
 	delete(h.live, t)
@@ -438,6 +458,9 @@ func (h *Hub) loop() {
 			wall.Stop()
 		}
 	}()
+	if x := h.x; x != nil && x.mon != nil {
+		defer x.mon.start(h)()
+	}
 	h.mu.Lock()
 	for {
 		w := h.next()
@@ -491,9 +514,15 @@ func (h *Hub) loop() {
 				h.workers = h.workers[:n-1]
 			} else {
 				wk = &hubWorker{}
+				if x := h.x; x != nil && x.mon != nil {
+					wk.track = true
+				}
 				wk.next, wk.stop = iter.Pull(wk.run)
 			}
 			wk.co, co.wk = co, wk
+		}
+		if x := h.x; x != nil {
+			x.beforeTurn(h, t, wk)
 		}
 		wk.next()
 		h.current.Store(0)
@@ -510,6 +539,9 @@ func (h *Hub) loop() {
 		if requeue != nil {
 			h.requeue = nil
 			h.makeReady(requeue)
+			if x := h.x; x != nil && x.exp != nil {
+				x.exp.yielded(t)
+			}
 		}
 	}
 }
@@ -527,6 +559,10 @@ func (h *Hub) next() *waiter {
 			}
 		}
 		if h.head < len(h.runq) {
+			if x := h.x; x != nil && x.exp != nil {
+				i := h.head + x.exp.pick(h.runq[h.head:])
+				h.runq[h.head], h.runq[i] = h.runq[i], h.runq[h.head]
+			}
 			w := h.runq[h.head]
 			h.runq[h.head] = nil
 			h.head++
@@ -599,24 +635,36 @@ func WaitIdle(ctx context.Context) error {
 // and reports whether it fired any. h.mu is held (released while a timer's
 // function runs).
 func (h *Hub) fireDue(now time.Time) bool {
+	if x := h.x; x != nil && x.exp != nil {
+		return h.fireDueExplored(x.exp, now)
+	}
 	fired := false
 	for h.timers.Len() > 0 && !h.timers[0].when.After(now) {
-		tm := heap.Pop(&h.timers).(*hubTimer)
+		tm := h.popTimer()
 		if tm.stopped {
 			continue
 		}
-		tm.fired = true
 		fired = true
-		if tm.w != nil {
-			tm.w.woken = true
-			h.makeReady(tm.w)
-		} else {
-			h.mu.Unlock()
-			tm.f() // a timeout ending a context: in the hub's turn
-			h.mu.Lock()
-		}
+		h.fireTimer(tm)
 	}
 	return fired
+}
+
+// popTimer removes the earliest timer from the heap; h.mu is held.
+func (h *Hub) popTimer() *hubTimer { return heap.Pop(&h.timers).(*hubTimer) }
+
+// fireTimer fires tm, popped and not stopped: it readies its waiter or
+// calls its function. h.mu is held (released while the function runs).
+func (h *Hub) fireTimer(tm *hubTimer) {
+	tm.fired = true
+	if tm.w != nil {
+		tm.w.woken = true
+		h.makeReady(tm.w)
+	} else {
+		h.mu.Unlock()
+		tm.f() // a timeout ending a context: in the hub's turn
+		h.mu.Lock()
+	}
 }
 
 // loopExit is called when a virtual hub has nothing left to run: no green
@@ -786,12 +834,19 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 	var (
 		stop     func() bool
 		clearTok func()
+		site     *parkSite
 	)
+	if x := h.x; x != nil && x.info != nil {
+		site = newParkSite()
+	}
 	h.mu.Lock()
 	if w.hs == hubIdle {
 		w.hs = hubParked
 	}
 	t.co.parked = w
+	if site != nil {
+		h.x.info.parked(h, t, site)
+	}
 	var to *hubTimeout
 	if ctx != context.Context(&t.ctx) && ctx.Done() != nil {
 		if to = h.timeouts[ctx]; to != nil {
@@ -829,6 +884,9 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		clearTok()
 	}
 	t.co.parked = nil
+	if site != nil {
+		h.x.info.unparked(t)
+	}
 	w.hs = final
 	exit := w.exit
 	w.exit, w.woken = false, false

@@ -2,6 +2,7 @@ package greenlet_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -232,7 +233,8 @@ func TestPanicInRunBecomesErrorWithStack(t *testing.T) {
 		_, err := main.Switch(g, nil)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "index out of range")
-		assert.Contains(t, err.Error(), "TestPanicInRunBecomesErrorWithStack", "the error carries the stack")
+		assert.Contains(t, fmt.Sprintf("%+v", err), "TestPanicInRunBecomesErrorWithStack", "the error carries the stack (%+v)")
+		assert.NotContains(t, err.Error(), "\n", "Error() is one line")
 		assert.True(t, g.Dead())
 		return nil
 	})
