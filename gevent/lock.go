@@ -126,7 +126,6 @@ func (l *Lock) releaseSlow() {
 	if w != nil {
 		w.wake()
 	}
-	return
 }
 
 // Locked reports whether the lock is held.

@@ -1035,7 +1035,6 @@ func (p *Pool) Resize(n int) {
 	if w != nil && !p.cfg.preAlloc {
 		w.Tune(2 * n)
 	}
-	return
 }
 
 // TrySubmit is Submit that never waits: it starts fn as a task of p only if
