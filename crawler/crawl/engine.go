@@ -23,7 +23,7 @@ type stopper interface{ Stop() bool }
 
 type realClock struct{}
 
-func (realClock) Now() time.Time                               { return time.Now() }
+func (realClock) Now() time.Time                              { return time.Now() }
 func (realClock) AfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }
 
 // runWorkers runs n copies of work as the tasks of a gevent.Pool of n

@@ -157,11 +157,11 @@ func percentile(d []time.Duration, p int) time.Duration {
 // Report is what Crawl and CrawlReader return: each mode's run and the
 // comparison.
 type Report struct {
-	URLs        int           `json:"urls"` // lines holding a URL, duplicates included
-	Concurrency int           `json:"concurrency"`
-	Serial      *Run          `json:"serial,omitempty"`
-	Concurrent  *Run          `json:"concurrent,omitempty"`
-	Speedup     float64       `json:"speedup,omitempty"` // serial wall / concurrent wall
+	URLs        int     `json:"urls"` // lines holding a URL, duplicates included
+	Concurrency int     `json:"concurrency"`
+	Serial      *Run    `json:"serial,omitempty"`
+	Concurrent  *Run    `json:"concurrent,omitempty"`
+	Speedup     float64 `json:"speedup,omitempty"` // serial wall / concurrent wall
 	// IdealSpeedup is the serial run's (else the concurrent run's)
 	// Run.IdealSpeedup: what Speedup would be with no overhead.
 	IdealSpeedup float64       `json:"ideal_speedup,omitempty"`

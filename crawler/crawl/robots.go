@@ -11,9 +11,9 @@ import (
 // robotsRules is what a host's robots.txt says for Options.UserAgent:
 // its group of rules, or a reason that disallows everything.
 type robotsRules struct {
-	group   *robotstxt.Group // nil: everything allowed (or denied, with deny)
-	deny    string
-	delay   time.Duration
+	group *robotstxt.Group // nil: everything allowed (or denied, with deny)
+	deny  string
+	delay time.Duration
 }
 
 // newRobotsRules reads a robots.txt fetch as RFC 9309 says: a 2xx is
