@@ -19,10 +19,13 @@ import (
 
 // fasthttp's Client.mCleaner removes idle host clients on a fixed 1s sleep
 // and exits at its next wake-up once none is left: after Crawl it finds none,
-// but the wake-up can come after the last test. Only that goroutine is
-// ignored; everything else must be gone.
+// but the wake-up can come after the last test. Likewise the DNS cache
+// cleaner of the proxy dialer (TestProxyFromEnvironment) exits once its
+// entries expire, 10s after the crawl. Only those goroutines are ignored;
+// everything else must be gone.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"))
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*TCPDialer).tcpAddrsClean"))
 }
 
 // badServer serves every bad case the crawler must survive.

@@ -71,7 +71,8 @@ type host struct {
 	robotsBusy bool    // robots.txt not yet known: the queue waits
 	rules      *robotsRules
 	inflight   int
-	nextAt     time.Time     // earliest start of the next request (delay, Retry-After)
+	nextAt     time.Time // earliest start of the next request (delay, Retry-After)
+	lastStart  time.Time
 	gap        time.Duration // delay between starts
 	inReady    bool
 	timer      stopper
@@ -409,6 +410,7 @@ func (e *engine) take(h *host, now time.Time) *task {
 	}
 	h.inflight++
 	h.requests++
+	h.lastStart = now
 	if h.gap > 0 {
 		h.nextAt = now.Add(h.gap + time.Duration(float64(h.gap)*e.o.Jitter*rand.Float64()))
 	}
@@ -505,6 +507,9 @@ func (e *engine) setRules(h *host, r *robotsRules) {
 	h.rules, h.robotsBusy = r, false
 	if r.delay > 0 {
 		h.gap = max(h.gap, min(r.delay, e.o.MaxBackoff))
+		if !h.lastStart.IsZero() && h.lastStart.Add(h.gap).After(h.nextAt) {
+			h.nextAt = h.lastStart.Add(h.gap) // counted from robots.txt's own request
+		}
 	}
 	kept := h.queue[:0]
 	for _, t := range h.queue {

@@ -60,6 +60,9 @@ func newFetcher(ctx context.Context, o Options) *fetcher {
 		// a crawl keeps its connections busy, so reuse does not suffer.
 		MaxIdleConnDuration: 100 * time.Millisecond,
 		TLSConfig:           o.TLSConfig,
+		// One request per attempt: the crawl retries with backoff itself
+		// and counts the attempts (fasthttp would retry at once, unseen).
+		MaxIdemponentCallAttempts: 1,
 	}
 	f := &fetcher{c: c, opts: o, ctx: ctx, conns: make(map[*abortConn]struct{})}
 	if o.Dial == nil && proxyFromEnv() {
@@ -67,12 +70,24 @@ func newFetcher(ctx context.Context, o Options) *fetcher {
 		// dialer tunnels through the proxy with CONNECT, picks the proxy
 		// by the host client's scheme, and dials NO_PROXY hosts (and
 		// loopback addresses, as net/http does) directly.
+		// One dialer (and DNS cache) for the crawl, a dial function per
+		// scheme.
+		pd := &fasthttpproxy.Dialer{Timeout: o.Timeout, ConnectTimeout: o.Timeout}
+		pd.DNSCacheDuration = 10 * time.Second
+		var dials [2]fasthttp.DialFunc
+		var errs [2]error
+		for i, isTLS := range []bool{false, true} {
+			dials[i], errs[i] = pd.GetDialFuncForTLS(true, isTLS)
+		}
 		c.ConfigureClient = func(hc *fasthttp.HostClient) error {
-			d := &fasthttpproxy.Dialer{Timeout: o.Timeout, ConnectTimeout: o.Timeout}
-			dial, err := d.GetDialFuncForTLS(true, hc.IsTLS)
-			if err != nil {
-				return fmt.Errorf("proxy from the environment: %w", err)
+			i := 0
+			if hc.IsTLS {
+				i = 1
 			}
+			if errs[i] != nil {
+				return fmt.Errorf("proxy from the environment: %w", errs[i])
+			}
+			dial := dials[i]
 			hc.Dial = func(addr string) (net.Conn, error) {
 				conn, err := dial(addr)
 				if err != nil {
