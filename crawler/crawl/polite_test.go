@@ -442,3 +442,22 @@ func TestIdealSpeedup(t *testing.T) {
 	x, _ = ideal(0, 0, 0, 10)
 	assert.Zero(t, x)
 }
+
+func TestLatencyHistogram(t *testing.T) {
+	var h latencyHist
+	assert.Zero(t, h.percentile(50))
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	for _, p := range []int{50, 95, 100} {
+		want := time.Duration(p*10) * time.Millisecond
+		got := h.percentile(p)
+		assert.InEpsilon(t, float64(want), float64(got), 0.02, "p%d: %v", p, got)
+	}
+	h.add(time.Duration(1 << 62)) // clamped into the last bucket
+	h.add(-time.Second)
+	assert.Equal(t, time.Duration(0), histValue(histBucket(0)))
+	for _, d := range []time.Duration{63 * time.Microsecond, 64 * time.Microsecond, 3 * time.Second, time.Hour} {
+		assert.InEpsilon(t, float64(d), float64(histValue(histBucket(d))), 0.02, d)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,8 +75,57 @@ type runStats struct {
 	attempts, retried                                             int
 	bytes                                                         int64
 	classes                                                       [6]int
-	durations                                                     []time.Duration
+	lat                                                           latencyHist
 	sum, maxDur                                                   time.Duration
+}
+
+// latencyHist counts durations in log-linear buckets (64 a power of two
+// of microseconds: within 1.6%), so percentiles of a streamed crawl cost
+// 9 KiB, not 8 bytes a URL. Crawl and CrawlReader, which keep every
+// result, report exact percentiles instead.
+type latencyHist struct {
+	counts [64 + 35*64]uint32
+	n      int
+}
+
+func histBucket(d time.Duration) int {
+	us := uint64(max(d, 0) / time.Microsecond)
+	if us < 64 {
+		return int(us)
+	}
+	e := bits.Len64(us) - 1 // >= 6
+	return min(64+(e-6)*64+int(us>>(e-6)-64), 64+35*64-1)
+}
+
+// histValue is the middle of bucket i.
+func histValue(i int) time.Duration {
+	if i < 64 {
+		return time.Duration(i) * time.Microsecond
+	}
+	e := (i-64)/64 + 6
+	lo := uint64(64+(i-64)%64) << (e - 6)
+	return time.Duration(lo+(uint64(1)<<(e-6))/2) * time.Microsecond
+}
+
+func (h *latencyHist) add(d time.Duration) {
+	h.counts[histBucket(d)]++
+	h.n++
+}
+
+// percentile by the nearest-rank method, to the bucket's precision.
+func (h *latencyHist) percentile(p int) time.Duration {
+	if h.n == 0 {
+		return 0
+	}
+	rank := max((p*h.n+99)/100, 1)
+	seen := 0
+	for i, c := range h.counts {
+		seen += int(c)
+		if seen >= rank {
+			return histValue(i)
+		}
+	}
+	return 0
 }
 
 func (s *runStats) add(r Result, fail StatusSet) {
@@ -100,7 +150,7 @@ func (s *runStats) add(r Result, fail StatusSet) {
 		}
 	}
 	s.bytes += r.Bytes
-	s.durations = append(s.durations, r.Duration)
+	s.lat.add(r.Duration)
 	s.sum += r.Duration
 	s.maxDur = max(s.maxDur, r.Duration)
 }
@@ -120,12 +170,20 @@ func (s *runStats) run(m Mode, wall time.Duration, o Options) *Run {
 	if wall > 0 {
 		r.RequestsPS = float64(s.done) / wall.Seconds()
 	}
-	slices.Sort(s.durations)
-	r.P50, r.P95 = percentile(s.durations, 50), percentile(s.durations, 95)
-	if len(s.durations) > 0 {
-		r.Max = s.durations[len(s.durations)-1]
-	}
+	r.P50, r.P95, r.Max = s.lat.percentile(50), s.lat.percentile(95), s.maxDur
 	return r
+}
+
+// exactPercentiles sets run's P50 and P95 from its Results' durations.
+func (r *Run) exactPercentiles() {
+	lat := make([]time.Duration, 0, len(r.Results))
+	for _, x := range r.Results {
+		if x.Skipped == "" && x.Attempts > 0 {
+			lat = append(lat, x.Duration)
+		}
+	}
+	slices.Sort(lat)
+	r.P50, r.P95 = percentile(lat, 50), percentile(lat, 95)
 }
 
 // ideal is the ideal speed-up of a list whose requests took sum in all,

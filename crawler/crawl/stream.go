@@ -146,6 +146,7 @@ func crawlSource(ctx context.Context, src func(yield func(item) bool) error, o O
 		if keepAll && err != nil {
 			run.Results = accountAll(ctx, src, run, err)
 		}
+		run.exactPercentiles()
 		if m == Serial || rep.Problems == nil {
 			rep.Problems = problems
 		}
