@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.DurationVar(&o.RetryBackoff, "retry-backoff", 500e6, "wait before the first retry, doubled each next one; Retry-After raises it")
 	fs.DurationVar(&o.MaxBackoff, "max-backoff", 30e9, "longest wait before a retry; a longer Retry-After ends the retries")
 	fs.BoolVar(&o.Robots, "robots", false, "fetch robots.txt once per host and skip what it disallows for -user-agent")
-	fs.IntVar(&o.Lookahead, "lookahead", 0, "URLs read ahead of the requests so other hosts find work (0: max(1000, 64*c))")
+	fs.IntVar(&o.Lookahead, "lookahead", 0, "URLs read ahead of the requests so other hosts find work (0: max(1000, 16*c))")
 	failOnError := fs.Bool("fail-on-error", true, "exit 1 when any URL failed (an error, or a status in -fail-status)")
 	failStatus := fs.String("fail-status", "", "statuses counted as failures, e.g. 5xx or 429,5xx (default none: a status is a page)")
 	asJSON := fs.Bool("json", false, "write the report as JSON")

@@ -84,7 +84,7 @@ type Options struct {
 
 	// Lookahead is how many URLs are read from the list ahead of the
 	// requests, so that hosts other than a busy one find work; memory
-	// grows with it, not with the list; default max(1000, 64*Concurrency).
+	// grows with it, not with the list; default max(1000, 16*Concurrency).
 	Lookahead int
 
 	// Dial replaces the dialer (tests inject resolvers this way); it is
@@ -150,7 +150,7 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = 30 * time.Second
 	}
 	if o.Lookahead <= 0 {
-		o.Lookahead = max(1000, 64*o.Concurrency)
+		o.Lookahead = max(1000, 16*o.Concurrency)
 	}
 	if o.clock == nil {
 		o.clock = realClock{}
