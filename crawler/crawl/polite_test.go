@@ -134,8 +134,9 @@ func TestHostDelayAndRate(t *testing.T) {
 			assert.Equal(t, 10, rep.Concurrent.OK)
 			assert.Equal(t, int64(1), polite.maxInflight.Load(), "a delay longer than a request leaves one in flight")
 			for _, g := range polite.gaps() {
-				// 2ms of slack: arrival times are the server's, not the starts.
-				assert.GreaterOrEqual(t, g, tc.gap-2*time.Millisecond)
+				// A quarter of slack: arrival times are the server's, not
+				// the starts, on a loaded machine.
+				assert.GreaterOrEqual(t, g, tc.gap*3/4)
 				assert.Less(t, g, 10*time.Second)
 			}
 		})
