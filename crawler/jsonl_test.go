@@ -205,7 +205,9 @@ func TestStreamRSS(t *testing.T) {
 	assert.EqualValues(t, n, summary["ok"])
 	assert.Less(t, rss, 200.0, "peak RSS in MB")
 	// The list is never held: 9n/10 more URLs may cost the duplicate
-	// set's 20-odd bytes each and the latency table's 8, with room for
-	// the map's growth: 100 bytes a URL, generously.
-	assert.Less(t, rss-smallRSS, float64(n*9/10*100)/(1<<20)+20, "RSS growth in MB from n/10 to n URLs")
+	// set's 20-odd bytes each, with room for the map's growth and the
+	// collector's pacing: 100 bytes a URL and 40 MB, generously (at the
+	// default 30,000 URLs the absolute bound is the sharper check; at
+	// 1,000,000 this one is).
+	assert.Less(t, rss-smallRSS, float64(n*9/10*100)/(1<<20)+40, "RSS growth in MB from n/10 to n URLs")
 }
