@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"iter"
 	"net"
 	"time"
-
-	"github.com/geventgo/geventgo/gevent"
 )
 
 // Mode says which ways Crawl fetches the list.
@@ -30,23 +27,75 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("crawl: unknown mode %q (want serial, concurrent or both)", s)
 }
 
-// Options configure Crawl. The zero value is usable: zero fields take the
-// defaults listed on each.
+// Options configure Crawl, CrawlReader and Stream. The zero value is
+// usable: zero fields take the defaults listed on each.
 type Options struct {
-	Mode         Mode          // default Both
-	Concurrency  int           // green threads in concurrent mode; default 50
+	Mode         Mode          // default Both (Stream: Concurrent)
+	Concurrency  int           // requests in flight in concurrent mode (green threads); default 50
 	Timeout      time.Duration // per request, including redirects, DNS and connect; default 10s
 	MaxBody      int64         // bigger bodies are ErrBodyTooLarge; default 10 MiB
 	MaxRedirects int           // longer chains are ErrTooManyRedirects; default 10; <0 means none followed
 	PerHost      int           // connections per host; default 512
-	UserAgent    string        // default "geventgo-crawler/1"
+	UserAgent    string        // default "geventgo-crawler/1"; also the agent robots.txt groups are matched against
 	TLSConfig    *tls.Config   // default: system roots, TLS 1.2+
+
+	// Politeness, per host (an origin: scheme, host and port). Other hosts
+	// proceed while one waits: a host at its limit holds no green thread.
+
+	// HostConcurrency is the most requests in flight to one host; default
+	// 4; <0 means no limit but Concurrency.
+	HostConcurrency int
+	// HostDelay is the least time between the starts of two requests to
+	// one host; default 0. HostRate is the most requests a second to one
+	// host (a delay of 1/HostRate); 0 means no limit. With both, the
+	// longer delay holds. A robots.txt Crawl-delay (with Robots) raises
+	// the delay of its host, up to MaxBackoff.
+	HostDelay time.Duration
+	HostRate  float64
+	// Jitter adds a random extra of up to Jitter times each host delay
+	// and each retry backoff (0.5: up to 50% more), so that waits never
+	// fall below what was asked for; default 0.5; <0 means none.
+	Jitter float64
+
+	// Retries is how many times a URL is tried again after a timeout, a
+	// connection error, a 429 or a 5xx status; default 2; <0 means none.
+	// A 404, a certificate error, a body over MaxBody or a redirect loop
+	// is not retried.
+	Retries int
+	// RetryBackoff is the wait before the first retry, doubled for each
+	// next one (plus Jitter); default 500ms. A Retry-After header on a 429
+	// or 503 raises the wait to what the server asked and holds the whole
+	// host back that long.
+	RetryBackoff time.Duration
+	// MaxBackoff caps a retry's wait; a Retry-After longer than it ends
+	// the retries (the URL is reported with its last status); default 30s.
+	MaxBackoff time.Duration
+
+	// Robots fetches /robots.txt once per host before its first URL
+	// (cached for the crawl: up to 10,000 hosts at once) and reports the
+	// URLs it disallows for UserAgent as skipped, never fetching them. As
+	// RFC 9309 says, a 4xx robots.txt allows everything, a 5xx or an
+	// unreachable one disallows everything.
+	Robots bool
+
+	// FailStatus is the HTTP statuses counted as failures in Run.Failed
+	// (see ParseStatusSet); default none: a status is a fetched page.
+	FailStatus StatusSet
+
+	// Lookahead is how many URLs are read from the list ahead of the
+	// requests, so that hosts other than a busy one find work; memory
+	// grows with it, not with the list; default max(1000, 16*Concurrency).
+	Lookahead int
+
 	// Dial replaces the dialer (tests inject resolvers this way); it is
-	// called with a context bounded by Timeout.
+	// called with a context bounded by Timeout. Without it, HTTP_PROXY,
+	// HTTPS_PROXY and NO_PROXY from the environment are honoured.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Progress, if set, is called after each URL of each mode; it must be
-	// safe for concurrent use.
+	// safe for concurrent use. total is 0 when the list is streamed.
 	Progress func(mode Mode, done, total int)
+
+	clock clock // tests scale time; nil is the real clock
 }
 
 func (o Options) withDefaults() Options {
@@ -73,108 +122,73 @@ func (o Options) withDefaults() Options {
 	if o.UserAgent == "" {
 		o.UserAgent = "geventgo-crawler/1"
 	}
+	if o.HostConcurrency == 0 {
+		o.HostConcurrency = 4
+	} else if o.HostConcurrency < 0 {
+		o.HostConcurrency = o.Concurrency
+	}
+	if o.HostDelay < 0 {
+		o.HostDelay = 0
+	}
+	if o.HostRate > 0 {
+		o.HostDelay = max(o.HostDelay, time.Duration(float64(time.Second)/o.HostRate))
+	}
+	if o.Jitter == 0 {
+		o.Jitter = 0.5
+	} else if o.Jitter < 0 {
+		o.Jitter = 0
+	}
+	if o.Retries == 0 {
+		o.Retries = 2
+	} else if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = 500 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	if o.Lookahead <= 0 {
+		o.Lookahead = max(1000, 16*o.Concurrency)
+	}
+	if o.clock == nil {
+		o.clock = realClock{}
+	}
 	return o
 }
 
-// Crawl fetches every URL of urls in the ways o.Mode says and returns the
-// report. It blocks until done or ctx is cancelled; on cancellation it
-// returns the report of what was done (URLs not fetched carry ctx's error)
-// together with ctx's error. Per-URL failures are in the report, never the
-// returned error. Safe to call concurrently. Every green thread it starts
-// is gone and idle connections are closed when it returns; fasthttp's idle
-// cleaner goroutines exit within 100ms after.
+// Crawl fetches every distinct URL of urls in the ways o.Mode says and
+// returns the report. Duplicates (after normalising scheme and host case,
+// the default port and the fragment) are fetched once: each Result lists
+// the 1-based positions in urls where its URL appeared, and Results are
+// in the order of first appearance. It blocks until done or ctx is
+// cancelled; on cancellation it returns the report of what was done (URLs
+// not fetched carry ctx's error) together with ctx's error. Per-URL
+// failures are in the report, never the returned error. Safe to call
+// concurrently. Every green thread it starts is gone and idle connections
+// are closed when it returns; fasthttp's idle cleaner goroutines exit
+// within 100ms after.
 //
 // Cancelling ctx stops new requests at once, and cuts the requests in
 // flight: fasthttp requests take deadlines, not contexts, so the crawl
-// expires the deadline of every connection it opened. Each URL not fetched
-// has ctx's error.
+// expires the deadline of every connection it opened.
+//
+// Memory: Crawl keeps every result; for long lists use Stream.
 func Crawl(ctx context.Context, urls []string, o Options) (*Report, error) {
 	o = o.withDefaults()
 	if _, err := ParseMode(string(o.Mode)); err != nil {
 		return nil, err
 	}
-	rep := &Report{URLs: len(urls), Concurrency: o.Concurrency}
-	f := newFetcher(ctx, o)
-	defer f.close()
-	if o.Mode == Serial || o.Mode == Both {
-		rep.Serial = runSerial(ctx, f, urls, o)
-	}
-	if (o.Mode == Concurrent || o.Mode == Both) && ctx.Err() == nil {
-		rep.Concurrent = runConcurrent(ctx, f, urls, o)
-	}
-	if rep.Serial != nil && rep.Concurrent != nil && rep.Concurrent.Wall > 0 {
-		rep.Speedup = float64(rep.Serial.Wall) / float64(rep.Concurrent.Wall)
-	}
-	if err := ctx.Err(); err != nil {
-		rep.Interrupted = true
-		return rep, err
-	}
-	return rep, nil
-}
-
-func runSerial(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
-	start := time.Now()
-	results := make([]Result, len(urls))
-	for i, u := range urls {
-		results[i] = f.fetch(ctx, u)
-		if o.Progress != nil {
-			o.Progress(Serial, i+1, len(urls))
-		}
-	}
-	return newRun(Serial, results, time.Since(start))
-}
-
-// runConcurrent fetches on a gevent.Pool of o.Concurrency green threads,
-// one task a URL, at most o.Concurrency in flight (IMapUnordered), so the
-// progress callback sees each URL as it completes.
-func runConcurrent(ctx context.Context, f *fetcher, urls []string, o Options) *Run {
-	start := time.Now()
-	results := make([]Result, len(urls))
-	pool := gevent.NewPool(o.Concurrency)
-	defer func() {
-		pool.Close()
-		pool.Join(context.WithoutCancel(ctx)) // every fetch is bounded by its timeout
-	}()
-	fetchOne := func(gctx context.Context, i int) (int, error) {
-		results[i] = f.fetch(gctx, urls[i])
-		return i, nil
-	}
-	done := 0
-	var stopped error // why some URLs were not fetched: ctx, or a panic
-	for r, err := range gevent.IMapUnordered(ctx, pool, indexes(len(urls)), fetchOne) {
-		if err == nil {
-			err = r.Err
-		}
-		if err != nil {
-			if stopped == nil {
-				stopped = err
-			}
-			continue
-		}
-		done++
-		if o.Progress != nil {
-			o.Progress(Concurrent, done, len(urls))
-		}
-	}
-	for i := range results {
-		if results[i].URL == "" { // never fetched: cancelled, or its task panicked
-			err := stopped
-			if err == nil {
-				err = context.Cause(ctx)
-			}
-			results[i] = Result{URL: urls[i], Err: err, Error: err.Error()}
-		}
-	}
-	return newRun(Concurrent, results, time.Since(start))
-}
-
-// indexes yields 0..n-1.
-func indexes(n int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		for i := range n {
-			if !yield(i) {
-				return
+	src := func(yield func(item) bool) error {
+		for i, u := range urls {
+			if !yield(item{line: i + 1, url: u}) {
+				break
 			}
 		}
+		return nil
 	}
+	rep, err := crawlSource(ctx, src, o, true)
+	rep.URLs = len(urls)
+	return rep, err
 }

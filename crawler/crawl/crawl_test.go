@@ -19,10 +19,13 @@ import (
 
 // fasthttp's Client.mCleaner removes idle host clients on a fixed 1s sleep
 // and exits at its next wake-up once none is left: after Crawl it finds none,
-// but the wake-up can come after the last test. Only that goroutine is
-// ignored; everything else must be gone.
+// but the wake-up can come after the last test. Likewise the DNS cache
+// cleaner of the proxy dialer (TestProxyFromEnvironment) exits once its
+// entries expire, 10s after the crawl. Only those goroutines are ignored;
+// everything else must be gone.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"))
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*TCPDialer).tcpAddrsClean"))
 }
 
 // badServer serves every bad case the crawler must survive.
@@ -90,7 +93,7 @@ func TestBadCasesAreErrorsAndTheRunFinishes(t *testing.T) {
 	for _, mode := range []Mode{Serial, Concurrent} {
 		t.Run(string(mode), func(t *testing.T) {
 			start := time.Now()
-			rep, err := Crawl(context.Background(), urls, Options{Mode: mode, Timeout: timeout, MaxBody: 10000, MaxRedirects: 3})
+			rep, err := Crawl(context.Background(), urls, Options{Mode: mode, Timeout: timeout, MaxBody: 10000, MaxRedirects: 3, RetryBackoff: 10 * time.Millisecond})
 			require.NoError(t, err)
 			// Generous bound: nothing hangs past its per-request timeout.
 			assert.Less(t, time.Since(start), time.Duration(len(urls))*timeout+10*time.Second)
@@ -118,6 +121,14 @@ func TestBadCasesAreErrorsAndTheRunFinishes(t *testing.T) {
 			assert.Equal(t, 1, r[9].Redirects)
 			assert.Equal(t, 8, run.Failed)
 			assert.Equal(t, 2, run.OK)
+			// Transient failures are tried 1+2 times, final ones once.
+			attempts := make([]int, len(r))
+			for i, x := range r {
+				attempts[i] = x.Attempts
+				assert.Equal(t, []int{i + 1}, x.Lines)
+			}
+			assert.Equal(t, []int{1, 3, 1, 3, 1, 1, 1, 1, 3, 1}, attempts,
+				"ok, refused, no such host, timeout, too large x2, loop, bad cert, cut mid-body, redirect")
 		})
 	}
 }
@@ -137,9 +148,9 @@ func TestPerHostLimitWaitsInsteadOfFailing(t *testing.T) {
 	defer srv.Close()
 	urls := make([]string, 20)
 	for i := range urls {
-		urls[i] = srv.URL + "/"
+		urls[i] = fmt.Sprintf("%s/%d", srv.URL, i)
 	}
-	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 20, PerHost: 1, Timeout: 10 * time.Second})
+	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 20, HostConcurrency: -1, PerHost: 1, Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	assert.Equal(t, 20, rep.Concurrent.OK)
 	assert.Equal(t, int64(1), maxInflight.Load())
@@ -157,7 +168,7 @@ func TestTenThousandURLsAllAccountedFor(t *testing.T) {
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s/%d", srv.URL, i)
 	}
-	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 64})
+	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 64, HostConcurrency: -1})
 	require.NoError(t, err)
 	require.Len(t, rep.Concurrent.Results, n)
 	assert.Equal(t, n, rep.Concurrent.OK)
@@ -187,7 +198,7 @@ func TestConcurrentSpeedupFromServerOverlap(t *testing.T) {
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s/%d", srv.URL, i)
 	}
-	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 50})
+	rep, err := Crawl(context.Background(), urls, Options{Mode: Concurrent, Concurrency: 50, HostConcurrency: -1})
 	require.NoError(t, err)
 	assert.Equal(t, 200, rep.Concurrent.OK)
 	assert.GreaterOrEqual(t, maxInflight.Load(), int64(45))
@@ -198,14 +209,17 @@ func TestCancelledCrawlReportsEveryURL(t *testing.T) {
 	srv, _ := badServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	urls := []string{srv.URL + "/ok", srv.URL + "/ok"}
+	urls := []string{srv.URL + "/ok", srv.URL + "/ok?2", srv.URL + "/ok"}
 	rep, err := Crawl(ctx, urls, Options{Mode: Both})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, rep)
 	assert.True(t, rep.Interrupted)
-	require.Len(t, rep.Serial.Results, 2)
+	require.Len(t, rep.Serial.Results, 2, "the repeated URL is one result")
+	assert.Equal(t, []int{1, 3}, rep.Serial.Results[0].Lines)
+	assert.Equal(t, []int{2}, rep.Serial.Results[1].Lines)
 	for _, x := range rep.Serial.Results {
 		assert.ErrorIs(t, x.Err, context.Canceled)
+		assert.Zero(t, x.Attempts)
 	}
 }
 

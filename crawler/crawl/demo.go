@@ -11,21 +11,33 @@ import (
 
 // DemoServer is the local fasthttp server of the embedded demo: simulated
 // latency and a mix of responses (ok, slow, redirect, 404, large), on
-// 127.0.0.1 only.
+// 127.0.0.1 only, on DemoHosts ports: distinct hosts to the crawler's
+// per-host politeness, so that the default HostConcurrency of 4 still lets
+// the whole list run at once.
 type DemoServer struct {
-	ln  net.Listener
+	lns []net.Listener
 	srv *fasthttp.Server
 	err chan error
 }
 
-// StartDemoServer listens on 127.0.0.1:0 and serves the demo until Close.
+// DemoHosts is the number of ports (hosts) the demo listens on.
+const DemoHosts = 11
+
+// StartDemoServer listens on DemoHosts ports of 127.0.0.1 and serves the
+// demo until Close.
 func StartDemoServer() (*DemoServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	d := &DemoServer{err: make(chan error, DemoHosts)}
+	for range DemoHosts {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range d.lns {
+				l.Close()
+			}
+			return nil, err
+		}
+		d.lns = append(d.lns, ln)
 	}
 	large := []byte(strings.Repeat("x", 1<<20))
-	d := &DemoServer{ln: ln, err: make(chan error, 1)}
 	d.srv = &fasthttp.Server{Handler: func(c *fasthttp.RequestCtx) {
 		p := string(c.Path())
 		switch {
@@ -47,24 +59,28 @@ func StartDemoServer() (*DemoServer, error) {
 			c.WriteString("not found\n")
 		}
 	}}
-	go func() { d.err <- d.srv.Serve(ln) }()
+	for _, ln := range d.lns {
+		go func() { d.err <- d.srv.Serve(ln) }()
+	}
 	return d, nil
 }
 
-// URLs returns the demo's URL list: 40 pages of 50ms, a slow one, a
-// redirect, a 404 and a 1 MiB page.
+// URLs returns the demo's URL list, spread over its hosts: 40 pages of
+// 50ms, a slow one (300ms), a redirect, a 404 and a 1 MiB page.
 func (d *DemoServer) URLs() []string {
-	base := "http://" + d.ln.Addr().String()
+	base := func(i int) string { return "http://" + d.lns[i%len(d.lns)].Addr().String() }
 	var urls []string
 	for i := range 40 {
-		urls = append(urls, fmt.Sprintf("%s/ok/%d", base, i))
+		urls = append(urls, fmt.Sprintf("%s/ok/%d", base(i), i))
 	}
-	return append(urls, base+"/slow", base+"/redirect", base+"/missing", base+"/large")
+	return append(urls, base(40)+"/slow", base(41)+"/redirect", base(42)+"/missing", base(43)+"/large")
 }
 
 // Close stops the server and waits for it to finish.
 func (d *DemoServer) Close() error {
 	err := d.srv.Shutdown()
-	<-d.err
+	for range d.lns {
+		<-d.err
+	}
 	return err
 }

@@ -2,6 +2,7 @@ package crawl_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,4 +36,46 @@ func Example() {
 	// 200 6 /a
 	// 200 6 /b
 	// failed: 0
+}
+
+// Stream crawls a list as it is read and emits each URL as it is done:
+// here as the command's -jsonl lines. The repeated URL is fetched once and
+// reported with both its lines; the bad line is reported where it is.
+func ExampleStream() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "page", r.URL.Path)
+	}))
+	defer srv.Close()
+	list := srv.URL + "/a\nmailto:me@example.com\n" + strings.ToUpper(srv.URL[:4]) + srv.URL[4:] + "/a\n"
+	var lines []string
+	run, err := crawl.Stream(context.Background(), strings.NewReader(list), crawl.Options{Mode: crawl.Serial},
+		func(ev crawl.Event) error {
+			if ev.Result != nil {
+				ev.Result.URL, ev.Result.FinalURL, ev.Result.Duration = "/a", "", 0 // stable output
+			}
+			b, err := json.Marshal(ev)
+			lines = append(lines, string(b))
+			return err
+		})
+	if err != nil {
+		panic(err)
+	}
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	fmt.Println("urls:", run.URLs, "duplicates:", run.Duplicates, "bad lines:", run.BadLines)
+	// Output:
+	// {"type":"bad_line","line":2,"text":"mailto:me@example.com","reason":"unsupported scheme mailto (want http or https)"}
+	// {"type":"result","url":"/a","lines":[1,3],"status":200,"bytes":6,"duration_ns":0,"attempts":1}
+	// urls: 1 duplicates: 1 bad lines: 1
+}
+
+// ParseStatusSet reads the command's -fail-status: classes and codes.
+func ExampleParseStatusSet() {
+	s, err := crawl.ParseStatusSet("5xx,429")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s, s.Has(503), s.Has(429), s.Has(404))
+	// Output: 5xx,429 true true false
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/geventgo/geventgo/gevent"
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpproxy"
 )
 
 // Sentinel errors of a fetch, usable with errors.Is on Result.Err.
@@ -47,11 +49,6 @@ type fetcher struct {
 }
 
 func newFetcher(ctx context.Context, o Options) *fetcher {
-	dial := o.Dial
-	if dial == nil {
-		d := &net.Dialer{Timeout: o.Timeout}
-		dial = d.DialContext
-	}
 	c := &fasthttp.Client{
 		Name:                o.UserAgent,
 		ReadTimeout:         o.Timeout,
@@ -63,24 +60,77 @@ func newFetcher(ctx context.Context, o Options) *fetcher {
 		// a crawl keeps its connections busy, so reuse does not suffer.
 		MaxIdleConnDuration: 100 * time.Millisecond,
 		TLSConfig:           o.TLSConfig,
+		// One request per attempt: the crawl retries with backoff itself
+		// and counts the attempts (fasthttp would retry at once, unseen).
+		MaxIdemponentCallAttempts: 1,
 	}
 	f := &fetcher{c: c, opts: o, ctx: ctx, conns: make(map[*abortConn]struct{})}
-	c.Dial = func(addr string) (net.Conn, error) {
-		// Resolution and connect bounded by the per-request timeout, and
-		// by the crawl's context.
-		dctx, cancel := context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-		conn, err := dial(dctx, "tcp", addr)
-		if err != nil {
-			return nil, err
+	if o.Dial == nil && proxyFromEnv() {
+		// HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read now: fasthttpproxy's
+		// dialer tunnels through the proxy with CONNECT, picks the proxy
+		// by the host client's scheme, and dials NO_PROXY hosts (and
+		// loopback addresses, as net/http does) directly.
+		// One dialer (and DNS cache) for the crawl, a dial function per
+		// scheme.
+		pd := &fasthttpproxy.Dialer{Timeout: o.Timeout, ConnectTimeout: o.Timeout}
+		pd.DNSCacheDuration = 10 * time.Second
+		var dials [2]fasthttp.DialFunc
+		var errs [2]error
+		for i, isTLS := range []bool{false, true} {
+			dials[i], errs[i] = pd.GetDialFuncForTLS(true, isTLS)
 		}
-		return f.track(conn), nil
+		c.ConfigureClient = func(hc *fasthttp.HostClient) error {
+			i := 0
+			if hc.IsTLS {
+				i = 1
+			}
+			if errs[i] != nil {
+				return fmt.Errorf("proxy from the environment: %w", errs[i])
+			}
+			dial := dials[i]
+			hc.Dial = func(addr string) (net.Conn, error) {
+				conn, err := dial(addr)
+				if err != nil {
+					return nil, err
+				}
+				return f.track(conn), nil
+			}
+			return nil
+		}
+	} else {
+		dial := o.Dial
+		if dial == nil {
+			d := &net.Dialer{Timeout: o.Timeout}
+			dial = d.DialContext
+		}
+		c.Dial = func(addr string) (net.Conn, error) {
+			// Resolution and connect bounded by the per-request timeout, and
+			// by the crawl's context.
+			dctx, cancel := context.WithTimeout(ctx, o.Timeout)
+			defer cancel()
+			conn, err := dial(dctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return f.track(conn), nil
+		}
 	}
 	if c.TLSConfig == nil {
 		c.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	f.stop = context.AfterFunc(ctx, f.abort)
 	return f
+}
+
+// proxyFromEnv reports whether HTTP_PROXY or HTTPS_PROXY (either case) is
+// set: only then does the crawl dial through fasthttpproxy.
+func proxyFromEnv() bool {
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fetcher) close() {
@@ -162,16 +212,25 @@ func (f *fetcher) abort() {
 	}
 }
 
+// attempt is one fetch of a URL: its result, the server's Retry-After
+// (0 when absent) and, when asked for, the body.
+type attempt struct {
+	res        Result
+	retryAfter time.Duration
+	body       []byte
+}
+
 // fetch gets url, following up to MaxRedirects redirects, all within one
 // per-request timeout, and fills a Result (never panics, never hangs past
-// the timeout).
-func (f *fetcher) fetch(ctx context.Context, url string) (res Result) {
-	res = Result{URL: url}
+// the timeout). With keepBody the body is copied out (robots.txt).
+func (f *fetcher) fetch(ctx context.Context, url string, keepBody bool, now func() time.Time) (a attempt) {
+	res := &a.res
+	res.URL = url
 	start := time.Now()
 	defer func() { res.Duration = time.Since(start) }()
 	if err := ctx.Err(); err != nil {
 		res.Err, res.Error = err, err.Error()
-		return res
+		return a
 	}
 	deadline := start.Add(f.opts.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -208,16 +267,20 @@ func (f *fetcher) fetch(ctx context.Context, url string) (res Result) {
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (in flight: %w)", ctx.Err(), err) // cut by abort
 		res.Err, res.Error = err, err.Error()
-		return res
+		return a
 	}
 	if err != nil {
 		res.Err = classify(err, f.opts)
 		res.Error = res.Err.Error()
-		return res
+		return a
 	}
 	res.Status = resp.StatusCode()
 	res.Bytes = int64(len(resp.Body()))
-	return res
+	a.retryAfter = parseRetryAfter(resp.Header.Peek("Retry-After"), now)
+	if keepBody {
+		a.body = append([]byte(nil), resp.Body()...)
+	}
+	return a
 }
 
 // classify turns fasthttp's errors into the package's sentinels where one
