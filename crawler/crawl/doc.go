@@ -12,7 +12,8 @@
 // connection limit waits instead of failing with ErrNoFreeConns, and every
 // request (DNS, connect, redirects, body) has Options.Timeout (ErrTimeout).
 // Every failure is a per-URL error in the Report; the crawl always finishes.
-// Concurrent mode runs each fetch as a task of a gevent.Pool of
-// Options.Concurrency green threads (gevent.IMapUnordered), so at most that
-// many are in flight.
+// Concurrent mode runs Options.Concurrency workers as the tasks of a
+// gevent.Pool (gevent.Map); each takes the next URL whose host has room
+// (Options.HostConcurrency, HostDelay, HostRate), so at most that many
+// fetches are in flight and a busy host never holds a worker.
 package crawl
