@@ -251,7 +251,7 @@ func (g *Group) finished(t *Thread, slot bool) {
 			// cannot run before this turn ends, by when the cause is set.
 			var mine []*Thread
 			for _, m := range g.members.inSpawnOrder() {
-				if m.sched != nil && m.parent == g.ctx {
+				if m.sched() != nil && m.parent == g.ctx {
 					mine = append(mine, m)
 				}
 			}

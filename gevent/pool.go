@@ -412,7 +412,7 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 	p.mu.Lock()
 	p.live.add(t)
 	p.mu.Unlock()
-	if t.sched != nil {
+	if t.sched() != nil {
 		t.onFinish(func() {
 			if after != nil {
 				runLink(func() { after(g) })
@@ -481,7 +481,7 @@ func (j *queuedTask[T]) run() {
 
 func (j *queuedTask[T]) abandon() {
 	t := &j.g.Thread
-	t.finish(ctxError(&t.ctx))
+	t.finish(ctxError(t.context()))
 	if j.after != nil {
 		runLink(func() { j.after(j.g) })
 	}
@@ -687,7 +687,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	}
 	t := &g.Thread
 	p.queued++
-	if t.sched != nil {
+	if t.sched() != nil {
 		queueOnHub(p, g, after)
 		p.mu.Unlock()
 		return g, nil
@@ -708,7 +708,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 // free mode, not on a Hub (what Thread.init decides).
 func freeModeCtx(ctx context.Context) bool {
 	if t := threadFrom(ctx); t != nil {
-		return t.sched == nil
+		return t.sched() == nil
 	}
 	return schedulerFrom(ctx) == nil
 }
