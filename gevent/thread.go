@@ -64,7 +64,11 @@ type threadExt struct {
 	killErr   error       // KillWith's error, if the kill came with one
 	afters    afterList   // AfterFunc registrations and children, in order
 	onEnd     []func()    // Link callbacks, in link order
-	watchers  watchList   // the Waits on t and its Done channel (see wait.go)
+	// group is the Group whose Go spawned t: it counts t's end before
+	// the Links run (groupSlot: t holds a slot of its limit).
+	group     *Group
+	groupSlot bool
+	watchers  watchList // the Waits on t and its Done channel (see wait.go)
 }
 
 // ext returns t's threadExt, making it; t.mu held, or t not shared yet.
@@ -132,6 +136,13 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 			// The registration lives in t: no allocation.
 			t.inParent.child = t
 			(*Thread)(pc).register(&t.inParent)
+		} else if gc, ok := parent.(*groupCtx); ok {
+			// Spawned with a Group's context: likewise, with the group.
+			t.inParent.child = t
+			if !gc.g.register(&t.inParent) {
+				t.inParent.child = nil
+				t.cancel(context.Canceled)
+			}
 		} else {
 			stop := context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
 			t.inParent.f = func() { stop() }
@@ -369,9 +380,17 @@ func (t *Thread) finish(err error) {
 	}
 	t.mu.Unlock()
 	if t.inParent.child != nil {
-		(*Thread)(t.parent.(*threadCtx)).unregister(&t.inParent)
+		switch p := t.parent.(type) {
+		case *threadCtx:
+			(*Thread)(p).unregister(&t.inParent)
+		case *groupCtx:
+			p.g.unregister(&t.inParent)
+		}
 	} else if t.inParent.f != nil {
 		t.inParent.f()
+	}
+	if x != nil && x.group != nil {
+		x.group.finished(t, x.groupSlot)
 	}
 	for _, f := range links {
 		runLink(f)
@@ -402,6 +421,21 @@ func (t *Thread) onFinish(f func()) {
 	}
 	t.mu.Unlock()
 	runLink(f)
+}
+
+// onFinishGroup makes g count t's end (Group.finished) once t has
+// finished, before its Links: at once if it already has. It takes the
+// place of an onFinish closure, for Group.Go.
+func (t *Thread) onFinishGroup(g *Group, slot bool) {
+	t.mu.Lock()
+	if t.state.Load() != finished {
+		x := t.ext()
+		x.group, x.groupSlot = g, slot
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	g.finished(t, slot)
 }
 
 // cancel cancels t's context with err, once.
