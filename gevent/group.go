@@ -37,10 +37,10 @@ type Group struct {
 	kids     afterList
 	kidsGone bool        // kids were cancelled: later ones are cancelled at once
 	stopKids func() bool // stops the registration with NewGroup's ctx
-	active int                     // members Go started on a slot of the limit
-	slots  waitq                   // parked in Go: waiting for a slot
-	first  error                   // the first failure of a member
-	errs   []error                 // every failure, in finishing order (AllErrors)
+	active   int         // members Go started on a slot of the limit
+	slots    waitq       // parked in Go: waiting for a slot
+	first    error       // the first failure of a member
+	errs     []error     // every failure, in finishing order (AllErrors)
 }
 
 // Add puts a green thread in the group until it finishes: gevent's

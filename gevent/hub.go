@@ -142,7 +142,7 @@ type hubTimeout struct {
 // hubCo is what a hub green thread has of the hub: its body and the
 // coroutine that runs it.
 type hubCo struct {
-	sched    scheduler // the hub (set by Thread.init)
+	sched    scheduler // the hub
 	turn     waiter    // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
 	parked   *waiter   // the waiter the green thread is parked with (hub's mutex)
 	body     func()
@@ -363,7 +363,7 @@ func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error
 
 // spawned registers a new green thread, on the spawner's goroutine.
 func (h *Hub) spawned(t *Thread) {
-	t.co = &hubCo{}
+	t.co = &hubCo{sched: h}
 	h.mu.Lock()
 	h.threads++
 	h.live.add(t)

@@ -459,11 +459,13 @@ type queuedJob interface {
 	abandon() // finish it with its context's error, without running it
 }
 
-// queuedTask is a queued free-mode task and its claim, in one allocation.
+// queuedTask is a queued free-mode task and its claim, in one allocation,
+// with the threadExt its registration for its context's end needs.
 type queuedTask[T any] struct {
 	claim
 	g     *Greenlet[T]
 	after func(*Greenlet[T])
+	x     threadExt
 }
 
 func (j *queuedTask[T]) run() {
@@ -695,6 +697,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	j := &queuedTask[T]{g: g, after: after}
 	j.t, j.job = t, j
 	j.reg.f = func() { p.giveUp(&j.claim) }
+	t.useExt(&j.x)
 	p.claims.push(&j.claim)
 	cancelled := !t.register(&j.reg)
 	p.mu.Unlock()

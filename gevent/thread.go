@@ -1,6 +1,7 @@
 package gevent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +82,15 @@ func (t *Thread) ext() *threadExt {
 	return x
 }
 
+// useExt makes x t's threadExt, unless t has one already.
+func (t *Thread) useExt(x *threadExt) {
+	t.mu.Lock()
+	if t.x.Load() == nil {
+		t.x.Store(x)
+	}
+	t.mu.Unlock()
+}
+
 // sched returns the Hub t runs on, or nil in free mode.
 func (t *Thread) sched() scheduler {
 	if co := t.co; co != nil {
@@ -124,8 +134,7 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 		o(t)
 	}
 	if s != nil {
-		s.spawned(t) // makes t.co
-		t.co.sched = s
+		s.spawned(t) // makes t.co, with s in it
 	}
 	if parent.Done() != nil {
 		if err := parent.Err(); err != nil {
@@ -140,8 +149,9 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 			// Spawned with a Group's context: likewise, with the group.
 			t.inParent.child = t
 			if !gc.g.register(&t.inParent) {
+				// The group has cancelled its context already.
 				t.inParent.child = nil
-				t.cancel(context.Canceled)
+				t.cancel(cmp.Or(parent.Err(), context.Canceled))
 			}
 		} else {
 			stop := context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
