@@ -21,13 +21,13 @@ const groupTasks = 100
 // WithFirstError. The figure is per op (100 tasks and the wait); goal:
 // geventgo <= 1.3x errgroup.
 //
-// Missed (first run: 137 µs against 25 µs, 5.4x; conc 43 µs): a member is
-// a green thread, which alone costs about twice a go statement with a
-// WaitGroup (see BenchmarkSpawnJoinAll), a green thread spawned with a
-// standard-library context (NewGroup's) registers with it through
-// context.AfterFunc (four allocations), and the group's bookkeeping is a
-// Link (three) and a map entry: 10 allocations and 670 B a task against
-// errgroup's 2 and 50 B.
+// Missed (issue 19's run: 57 µs against 22 µs, 2.6x; 134 µs, 5.9x, before
+// it): a member is a green thread, which alone costs more than a go
+// statement with a WaitGroup (see BenchmarkSpawnJoinAll), and takes about
+// four allocations (the Greenlet, the go statement's closure, Go's wrapper
+// of fn, and the threadExt that holds its link to the group) and a map
+// entry, against errgroup's two. Members spawned with the group's context
+// register with the group without allocating (no context.AfterFunc each).
 func BenchmarkGroupWait(b *testing.B) {
 	ctx := context.Background()
 	nop := func(context.Context) error { return nil }

@@ -5,7 +5,7 @@ package gevent
 // f runs synchronously when the green thread's context is cancelled, after
 // the functions registered before it. Registering and stopping cost O(1).
 func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
-	t := c.t
+	t := (*Thread)(c)
 	a := &afterReg{f: f}
 	if !t.register(a) {
 		go f()
@@ -29,10 +29,11 @@ type afterReg struct {
 func (t *Thread) register(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.ctxErr != nil {
+	x := t.ext()
+	if x.ctxErr != nil {
 		return false
 	}
-	t.afters.push(a)
+	x.afters.push(a)
 	return true
 }
 
@@ -40,7 +41,8 @@ func (t *Thread) register(a *afterReg) bool {
 func (t *Thread) unregister(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.afters.remove(a)
+	x := t.x.Load()
+	return x != nil && x.afters.remove(a)
 }
 
 // afterList is a green thread's registrations in order: a doubly linked

@@ -85,8 +85,7 @@ var (
 	printMu        sync.Mutex
 
 	// unread holds the failures not read yet, by green thread id: the
-	// Thread itself cannot hold them (its cleanup must not reach it) and
-	// has no room for a pointer (Greenlet[int] stays at 256 bytes).
+	// Thread itself cannot hold them (its cleanup must not reach it).
 	unreadMu sync.Mutex
 	unread   = map[uint64]unreadFailure{}
 )
@@ -112,13 +111,13 @@ func (t *Thread) armReport(err error) {
 	unreadMu.Lock()
 	unread[t.id] = unreadFailure{t.Name(), err}
 	unreadMu.Unlock()
-	t.unread.Store(true)
+	t.ext().unread.Store(true)
 	runtime.AddCleanup(t, reportUnread, t.id)
 }
 
 // markRead cancels t's pending report, if any.
 func (t *Thread) markRead() {
-	if t.unread.Load() && t.unread.CompareAndSwap(true, false) {
+	if x := t.x.Load(); x != nil && x.unread.Load() && x.unread.CompareAndSwap(true, false) {
 		unreadMu.Lock()
 		delete(unread, t.id)
 		unreadMu.Unlock()

@@ -56,7 +56,7 @@ func isArmed(t *Thread) bool {
 	unreadMu.Lock()
 	_, ok := unread[t.id]
 	unreadMu.Unlock()
-	return ok && t.unread.Load()
+	return ok && t.x.Load().unread.Load()
 }
 
 func spawnPanic(name string) *Greenlet[int] {

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -425,4 +426,11 @@ func TestGetDeadlineIsTimeout(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrTimeout, "a cancellation is no timeout")
 	release.Set()
 	require.NoError(t, g.Join(ctx))
+}
+
+// TestGreenletSize keeps the common path to one small allocation: the
+// rarely used parts of a green thread live in its threadExt (issue 19).
+func TestGreenletSize(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(Thread{}), uintptr(112))
+	assert.LessOrEqual(t, unsafe.Sizeof(Greenlet[int]{}), uintptr(128))
 }

@@ -29,12 +29,18 @@ type Group struct {
 	watchers watchList
 
 	cfg    groupConfig             // NewGroup's options; SetLimit changes cfg.limit
-	ctx    context.Context         // made by NewGroup: the members' context
+	ctx    *groupCtx               // made by NewGroup: the members' context
 	cancel context.CancelCauseFunc // cancels ctx (NewGroup only)
-	active int                     // members Go started on a slot of the limit
-	slots  waitq                   // parked in Go: waiting for a slot
-	first  error                   // the first failure of a member
-	errs   []error                 // every failure, in finishing order (AllErrors)
+	// kids are the registrations of the green threads spawned with ctx,
+	// in order: they follow its cancellation synchronously, as children of
+	// a green thread do (see groupCtx).
+	kids     afterList
+	kidsGone bool        // kids were cancelled: later ones are cancelled at once
+	stopKids func() bool // stops the registration with NewGroup's ctx
+	active   int         // members Go started on a slot of the limit
+	slots    waitq       // parked in Go: waiting for a slot
+	first    error       // the first failure of a member
+	errs     []error     // every failure, in finishing order (AllErrors)
 }
 
 // Add puts a green thread in the group until it finishes: gevent's

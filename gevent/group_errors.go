@@ -71,7 +71,9 @@ func OnPool(p *Pool) GroupOption {
 // given CancelOnError. The zero Group needs no NewGroup: it has no limit,
 // returns the first failure and cancels nothing.
 //
-// Cost: one context.WithCancelCause.
+// Cost: one context.WithCancelCause and a small wrapper, and one
+// context.AfterFunc if ctx can be cancelled. A green thread spawned with
+// the returned context registers with the group without allocating.
 func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context) {
 	g := &Group{}
 	for _, o := range opts {
@@ -79,8 +81,76 @@ func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context
 			o.apply(&g.cfg)
 		}
 	}
-	g.ctx, g.cancel = context.WithCancelCause(ctx)
-	return g, g.ctx
+	return g, g.makeContext(ctx)
+}
+
+// groupCtx is the context NewGroup returns: a context.WithCancelCause
+// child of NewGroup's ctx (Err, Done, Deadline, Value and so
+// context.Cause are its), under a type that Spawn recognises. A green
+// thread spawned with it registers with the group (Group.register), as a
+// child of a green thread registers with its parent, instead of through
+// context.AfterFunc: the group cancels it synchronously when it cancels
+// the context, and one context.AfterFunc of the group follows NewGroup's
+// ctx for all of them. Contexts derived from it are children of the
+// inner context, as usual.
+type groupCtx struct {
+	context.Context
+	g *Group
+}
+
+// makeContext makes g's context, a child of parent: NewGroup.
+func (g *Group) makeContext(parent context.Context) context.Context {
+	inner, cancel := context.WithCancelCause(parent)
+	g.ctx, g.cancel = &groupCtx{inner, g}, cancel
+	if parent.Done() != nil {
+		g.stopKids = context.AfterFunc(parent, func() { g.cancelKids(inner.Err()) })
+	}
+	return g.ctx
+}
+
+// register adds a, the registration of a green thread spawned with g's
+// context, unless g has cancelled its kids already (it returns false).
+func (g *Group) register(a *afterReg) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.kidsGone {
+		return false
+	}
+	g.kids.push(a)
+	return true
+}
+
+// unregister removes a, when its green thread has finished.
+func (g *Group) unregister(a *afterReg) {
+	g.mu.Lock()
+	g.kids.remove(a)
+	g.mu.Unlock()
+}
+
+// cancelWith cancels g's context with cause, then the green threads
+// spawned with it, in the order they were spawned; g.mu not held.
+func (g *Group) cancelWith(cause error) {
+	g.cancel(cause)
+	if g.stopKids != nil {
+		g.stopKids()
+	}
+	g.cancelKids(g.ctx.Err())
+}
+
+// cancelKids cancels the green threads spawned with g's context with err,
+// once, in the order they registered.
+func (g *Group) cancelKids(err error) {
+	g.mu.Lock()
+	if g.kidsGone {
+		g.mu.Unlock()
+		return
+	}
+	g.kidsGone = true
+	kids := g.kids.take()
+	g.mu.Unlock()
+	for _, a := range kids {
+		a.child.cancel(err)
+	}
 }
 
 // SetLimit makes Go wait, and TryGo fail, while n members started by them
@@ -140,7 +210,7 @@ func (g *Group) Wait(ctx context.Context) error {
 	}
 	g.mu.Unlock()
 	if g.cancel != nil {
-		g.cancel(err)
+		g.cancelWith(err)
 	}
 	return err
 }
@@ -222,7 +292,7 @@ func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, 
 	g.mu.Lock()
 	g.members.add(t)
 	g.mu.Unlock()
-	t.onFinish(func() { g.finished(t, slot) })
+	t.onFinishGroup(g, slot)
 	return gl, true
 }
 
@@ -245,22 +315,12 @@ func (g *Group) finished(t *Thread, slot bool) {
 			g.errs = append(g.errs, err)
 		}
 		if first && g.cfg.cancelOnError && g.cancel != nil {
-			// Cancel the members before waking Wait. On a Hub they are
-			// cancelled here, in spawn order and in this turn, so that
-			// every run wakes them the same way (the context package would
-			// cancel them later, each on a goroutine of its own); they
-			// cannot run before this turn ends, by when the cause is set.
-			var mine []*Thread
-			for _, m := range g.members.inSpawnOrder() {
-				if m.sched != nil && m.parent == g.ctx {
-					mine = append(mine, m)
-				}
-			}
+			// Cancel the members before waking Wait: the context first,
+			// so that a member that wakes sees the cause, then the green
+			// threads spawned with it, here, in spawn order (and on a Hub
+			// in this turn, so that every run wakes them the same way).
 			g.mu.Unlock()
-			for _, m := range mine {
-				m.cancel(context.Canceled)
-			}
-			g.cancel(err)
+			g.cancelWith(err)
 			g.mu.Lock()
 		}
 	}
@@ -292,8 +352,7 @@ func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGro
 			o.apply(&r.g.cfg)
 		}
 	}
-	r.g.ctx, r.g.cancel = context.WithCancelCause(ctx)
-	return r, r.g.ctx
+	return r, r.g.makeContext(ctx)
 }
 
 // Go starts fn as a member, as Group.Go does (waiting for the limit), and

@@ -145,8 +145,9 @@ type hubTimeout struct {
 // hubCo is what a hub green thread has of the hub: its body and the
 // coroutine that runs it.
 type hubCo struct {
-	turn     waiter  // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
-	parked   *waiter // the waiter the green thread is parked with (hub's mutex)
+	sched    scheduler // the hub
+	turn     waiter    // for Sleep(ctx, 0): queued by the loop (see Hub.requeue)
+	parked   *waiter   // the waiter the green thread is parked with (hub's mutex)
 	body     func()
 	wk       *hubWorker  // from the first turn on
 	blocking atomic.Bool // inside Blocking: the package's calls wait as in free mode
@@ -376,7 +377,7 @@ func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error
 
 // spawned registers a new green thread, on the spawner's goroutine.
 func (h *Hub) spawned(t *Thread) {
-	t.co = &hubCo{}
+	t.co = &hubCo{sched: h}
 	var site *spawnSite
 	if x := h.x; x != nil && x.info != nil {
 		site = newSpawnSite()
@@ -848,7 +849,7 @@ func (h *Hub) parkAs(ctx context.Context, w *waiter, final hubState) error {
 		h.x.info.parked(h, t, site)
 	}
 	var to *hubTimeout
-	if ctx != context.Context(&t.ctx) && ctx.Done() != nil {
+	if ctx != context.Context(t.context()) && ctx.Done() != nil {
 		if to = h.timeouts[ctx]; to != nil {
 			w.ctx = ctx
 			to.ws = append(to.ws, w)
@@ -952,7 +953,7 @@ func (h *Hub) cancelled(t *Thread) {
 // sleep suspends the calling green thread for d on the hub's clock.
 func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 	t := threadFrom(ctx)
-	if t == nil || t.sched != scheduler(h) || !h.holds(t) {
+	if t == nil || t.sched() != scheduler(h) || !h.holds(t) {
 		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {

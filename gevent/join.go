@@ -108,8 +108,8 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 			mu.Lock()
 			defer mu.Unlock()
 			finished++
-			if failure == nil && failed(t.err) {
-				failure, failedT = t.err, t
+			if err := t.finalErr(false); failure == nil && failed(err) {
+				failure, failedT = err, t
 			}
 			if parked && (finished >= want || (cfg.raiseError && failure != nil)) {
 				parked = false

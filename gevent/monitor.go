@@ -194,9 +194,7 @@ func (x *hubExtras) beforeTurn(h *Hub, t *Thread, wk *hubWorker) {
 // leave is called when t's body has ended, in its turn, outside h.mu.
 func (x *hubExtras) leave(h *Hub, t *Thread) {
 	if o := x.obs; o != nil && o.Failed != nil {
-		t.mu.Lock()
-		err := t.err
-		t.mu.Unlock()
+		err := t.finalErr(false) // t has finished; reading it here is not a read by the program
 		var pe *PanicError
 		if errors.As(err, &pe) {
 			o.Failed(t.Name(), err)

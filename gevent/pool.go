@@ -427,7 +427,7 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 	p.mu.Lock()
 	p.live.add(t)
 	p.mu.Unlock()
-	if t.sched != nil {
+	if t.sched() != nil {
 		t.onFinish(func() {
 			if after != nil {
 				runLink(func() { after(g) })
@@ -474,11 +474,13 @@ type queuedJob interface {
 	abandon() // finish it with its context's error, without running it
 }
 
-// queuedTask is a queued free-mode task and its claim, in one allocation.
+// queuedTask is a queued free-mode task and its claim, in one allocation,
+// with the threadExt its registration for its context's end needs.
 type queuedTask[T any] struct {
 	claim
 	g     *Greenlet[T]
 	after func(*Greenlet[T])
+	x     threadExt
 }
 
 func (j *queuedTask[T]) run() {
@@ -496,7 +498,7 @@ func (j *queuedTask[T]) run() {
 
 func (j *queuedTask[T]) abandon() {
 	t := &j.g.Thread
-	t.finish(ctxError(&t.ctx))
+	t.finish(ctxError(t.context()))
 	if j.after != nil {
 		runLink(func() { j.after(j.g) })
 	}
@@ -590,8 +592,8 @@ func refused[T any](ctx context.Context, err error, opts []SpawnOption) *Greenle
 // leaves the hub as a green thread whose body ended does.
 func finishUnstarted(t *Thread, err error) {
 	t.finish(err)
-	if t.sched != nil {
-		t.sched.leave(t)
+	if s := t.sched(); s != nil {
+		s.leave(t)
 	}
 }
 
@@ -736,7 +738,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	}
 	t := &g.Thread
 	p.queued++
-	if t.sched != nil {
+	if t.sched() != nil {
 		queueOnHub(p, g, after)
 		p.mu.Unlock()
 		return g, nil
@@ -744,6 +746,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	j := &queuedTask[T]{g: g, after: after}
 	j.t, j.job = t, j
 	j.reg.f = func() { p.giveUp(&j.claim) }
+	t.useExt(&j.x)
 	p.claims.push(&j.claim)
 	cancelled := !t.register(&j.reg)
 	p.mu.Unlock()
@@ -757,7 +760,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 // free mode, not on a Hub (what Thread.init decides).
 func freeModeCtx(ctx context.Context) bool {
 	if t := threadFrom(ctx); t != nil {
-		return t.sched == nil
+		return t.sched() == nil
 	}
 	return schedulerFrom(ctx) == nil
 }

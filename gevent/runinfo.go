@@ -252,7 +252,7 @@ func (h *Hub) runInfoLocked() []ThreadInfo {
 			info.State = ThreadBlocked
 		case cur == uintptr(unsafe.Pointer(t)):
 			info.State = ThreadRunning
-		case !t.began.Load():
+		case t.state.Load() == pending:
 			info.State = ThreadPending
 		default:
 			info.State = ThreadReady
@@ -290,9 +290,7 @@ func (h *Hub) joinWaiters(ts []*Thread) map[*waiter]*Thread {
 	m := make(map[*waiter]*Thread)
 	for _, t := range ts {
 		t.mu.Lock()
-		for w := t.joiners.head; w != nil; w = w.next {
-			m[w] = t
-		}
+		t.joiners.each(func(w *waiter) { m[w] = t })
 		t.mu.Unlock()
 	}
 	return m

@@ -49,10 +49,11 @@ func sleepFree(ctx context.Context, d time.Duration) error {
 // has none: its calls wait as in free mode.
 func schedOf(ctx context.Context) scheduler {
 	if t := threadFrom(ctx); t != nil {
-		if t.sched != nil && !t.sched.holds(t) {
+		s := t.sched()
+		if s != nil && !s.holds(t) {
 			return nil
 		}
-		return t.sched
+		return s
 	}
 	return schedulerFrom(ctx)
 }

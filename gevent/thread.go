@@ -1,6 +1,7 @@
 package gevent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,37 +24,83 @@ import (
 // context Spawn was given is cancelled. It is not cancelled when the body
 // returns, so green threads spawned with it outlive their spawner, as in
 // gevent; use a Group (or Kill them) to end them together.
+//
+// Only what every green thread uses lives in the Thread itself (112 bytes,
+// so that a Greenlet[int] fits in a 128-byte allocation); the parts most
+// never use (a name, Links, a kill's reason, a failure, the cancellation's
+// error and registrations, Waits on it) are in a threadExt made on first
+// use.
 type Thread struct {
 	id     uint64
-	name   *string // set by WithName; a pointer keeps Thread small
 	parent context.Context
-	sched  scheduler
-	ctx    threadCtx
+	co     *hubCo // on a Hub: t's coroutine, where it is parked, and the hub (co.sched); nil in free mode
 
 	state  atomic.Int32 // pending, running, finished
 	killed atomic.Bool
-	began  atomic.Bool // the body was entered
-	unread atomic.Bool // a failure report is pending (see SetFailureHandler); fills padding
 
-	mu     sync.Mutex
-	done   atomic.Pointer[chan struct{}] // ctx.Done, made on first use
-	ctxErr error                         // set once the context is cancelled
-	afters afterList                     // AfterFunc registrations, in order
+	mu      sync.Mutex
+	joiners joinq                         // parked in Join
+	done    atomic.Pointer[chan struct{}] // ctx.Done, made on first use
+	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
+	// is first the waiter t starts with.
+	spare atomic.Pointer[waiter]
 	// inParent is t's registration with its parent's cancellation: with
 	// the parent green thread (child is t), or, for another cancellable
 	// parent context, f unregisters t's context.AfterFunc.
 	inParent afterReg
-	joiners  waitq     // parked in Join
-	onEnd    *[]func() // Link callbacks, in link order (made on the first)
-	err      error     // the body's error, once finished
-	killErr  *error    // KillWith's error, if the kill came with one (t.mu); a pointer keeps Thread small
-	co       *hubCo    // on a Hub: t's coroutine and where it is parked
-	// spare is the waiter t's next wait takes (see getWaiter); on a Hub it
-	// is first the waiter t starts with.
-	spare atomic.Pointer[waiter]
-	// watchers are the Waits on t and its Done channel (see wait.go).
-	watchers watchList
+	x        atomic.Pointer[threadExt] // written under mu; made on first use
 }
+
+// threadExt holds the rarely used parts of a green thread, guarded by its
+// mutex unless said otherwise.
+type threadExt struct {
+	name  string
+	named bool // set by WithName, before t is shared
+	// unstarted: t finished without its body being entered (set before
+	// the finished state is published, then never changed).
+	unstarted bool
+	unread    atomic.Bool // a failure report is pending (see SetFailureHandler)
+	err       error       // the body's error, once finished, if not nil
+	ctxErr    error       // set once the context is cancelled
+	killErr   error       // KillWith's error, if the kill came with one
+	afters    afterList   // AfterFunc registrations and children, in order
+	onEnd     []func()    // Link callbacks, in link order
+	// group is the Group whose Go spawned t: it counts t's end before
+	// the Links run (groupSlot: t holds a slot of its limit).
+	group     *Group
+	groupSlot bool
+	watchers  watchList // the Waits on t and its Done channel (see wait.go)
+}
+
+// ext returns t's threadExt, making it; t.mu held, or t not shared yet.
+func (t *Thread) ext() *threadExt {
+	x := t.x.Load()
+	if x == nil {
+		x = new(threadExt)
+		t.x.Store(x)
+	}
+	return x
+}
+
+// useExt makes x t's threadExt, unless t has one already.
+func (t *Thread) useExt(x *threadExt) {
+	t.mu.Lock()
+	if t.x.Load() == nil {
+		t.x.Store(x)
+	}
+	t.mu.Unlock()
+}
+
+// sched returns the Hub t runs on, or nil in free mode.
+func (t *Thread) sched() scheduler {
+	if co := t.co; co != nil {
+		return co.sched
+	}
+	return nil
+}
+
+// context returns the context t's body runs with.
+func (t *Thread) context() *threadCtx { return (*threadCtx)(t) }
 
 const (
 	pending int32 = iota
@@ -70,7 +117,7 @@ type SpawnOption struct{ apply func(*Thread) }
 // WithName names the green thread, like multiprocessing.Process(name=...).
 // Without it the name is "Greenlet-<id>".
 func WithName(name string) SpawnOption {
-	return SpawnOption{func(t *Thread) { t.name = &name }}
+	return SpawnOption{func(t *Thread) { x := t.ext(); x.name, x.named = name, true }}
 }
 
 // init prepares t to run under parent. It links t's context to parent's
@@ -78,19 +125,19 @@ func WithName(name string) SpawnOption {
 func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 	t.id = lastID.Add(1)
 	t.parent = parent
-	t.ctx.t = t
+	var s scheduler
 	if p := threadFrom(parent); p != nil {
-		t.sched = p.sched
+		s = p.sched()
 	} else {
-		t.sched = schedulerFrom(parent)
+		s = schedulerFrom(parent)
 	}
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(t)
 		}
 	}
-	if t.sched != nil {
-		t.sched.spawned(t)
+	if s != nil {
+		s.spawned(t) // makes t.co, with s in it
 	}
 	if parent.Done() != nil {
 		if err := parent.Err(); err != nil {
@@ -100,7 +147,15 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 			// synchronously (a Hub's turns then stay deterministic).
 			// The registration lives in t: no allocation.
 			t.inParent.child = t
-			pc.t.register(&t.inParent)
+			(*Thread)(pc).register(&t.inParent)
+		} else if gc, ok := parent.(*groupCtx); ok {
+			// Spawned with a Group's context: likewise, with the group.
+			t.inParent.child = t
+			if !gc.g.register(&t.inParent) {
+				// The group has cancelled its context already.
+				t.inParent.child = nil
+				t.cancel(cmp.Or(parent.Err(), context.Canceled))
+			}
 		} else {
 			stop := context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
 			t.inParent.f = func() { stop() }
@@ -113,8 +168,8 @@ func (t *Thread) ID() uint64 { return t.id }
 
 // Name is the name given with WithName, or "Greenlet-<id>".
 func (t *Thread) Name() string {
-	if t.name != nil {
-		return *t.name
+	if x := t.x.Load(); x != nil && x.named {
+		return x.name
 	}
 	return "Greenlet-" + strconv.FormatUint(t.id, 10)
 }
@@ -124,7 +179,16 @@ func (t *Thread) String() string { return t.Name() }
 
 // Started reports whether the body has been entered. Unlike Alive, it is
 // false between Spawn and the green thread's first turn.
-func (t *Thread) Started() bool { return t.began.Load() }
+func (t *Thread) Started() bool {
+	switch t.state.Load() {
+	case running:
+		return true
+	case finished:
+		x := t.x.Load()
+		return x == nil || !x.unstarted
+	}
+	return false
+}
 
 // Ready reports whether the green thread has finished: its body returned,
 // panicked, or it was killed before it started. gevent's ready() and dead.
@@ -172,13 +236,21 @@ func (t *Thread) Err() error {
 	if !t.Ready() {
 		return nil
 	}
-	t.mu.Lock()
-	err := t.err
-	t.mu.Unlock()
-	if err != nil {
+	return t.finalErr(true)
+}
+
+// finalErr is the error of t, which has finished, marking it read if read
+// is set. finish stores it before it publishes the finished state, and
+// nothing changes it after: no lock is needed.
+func (t *Thread) finalErr(read bool) error {
+	x := t.x.Load()
+	if x == nil || x.err == nil {
+		return nil
+	}
+	if read {
 		t.markRead()
 	}
-	return err
+	return x.err
 }
 
 // Join blocks until the green thread has finished or ctx is done, and returns
@@ -196,7 +268,7 @@ func (t *Thread) Join(ctx context.Context) error {
 		t.mu.Unlock()
 		return nil
 	}
-	return block(ctx, &t.mu, &t.joiners)
+	return t.joiners.block(ctx, &t.mu)
 }
 
 // Cancel asks the green thread to stop and returns at once: its context is
@@ -251,8 +323,8 @@ func (t *Thread) CancelWith(e error) {
 	}
 	if e != nil && e != ErrGreenletExit {
 		t.mu.Lock()
-		if t.ctxErr == nil && !t.killed.Load() {
-			t.killErr = &e
+		if x := t.x.Load(); (x == nil || x.ctxErr == nil) && !t.killed.Load() {
+			t.ext().killErr = e
 			t.killed.Store(true)
 		}
 		t.mu.Unlock()
@@ -278,8 +350,8 @@ func (t *Thread) KillWith(ctx context.Context, e error) error {
 func (t *Thread) killReason() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.killErr != nil {
-		return *t.killErr
+	if x := t.x.Load(); x != nil && x.killErr != nil {
+		return x.killErr
 	}
 	return ErrGreenletExit
 }
@@ -289,7 +361,6 @@ func (t *Thread) start() bool {
 	if t.killed.Load() || !t.state.CompareAndSwap(pending, running) {
 		return false
 	}
-	t.began.Store(true)
 	return true
 }
 
@@ -305,22 +376,35 @@ func (t *Thread) finish(err error) {
 		}
 	}
 	t.mu.Lock()
-	t.err = err
-	if err != nil {
-		t.armReport(err)
+	x := t.x.Load()
+	if err != nil || t.state.Load() == pending {
+		x = t.ext()
+		x.unstarted = t.state.Load() == pending
+		x.err = err
+		if err != nil {
+			t.armReport(err)
+		}
 	}
 	t.state.Store(finished)
 	t.joiners.wakeAll()
-	t.watchers.fire()
 	var links []func()
-	if t.onEnd != nil {
-		links, t.onEnd = *t.onEnd, nil
+	if x != nil {
+		x.watchers.fire()
+		links, x.onEnd = x.onEnd, nil
 	}
 	t.mu.Unlock()
 	if t.inParent.child != nil {
-		t.parent.(*threadCtx).t.unregister(&t.inParent)
+		switch p := t.parent.(type) {
+		case *threadCtx:
+			(*Thread)(p).unregister(&t.inParent)
+		case *groupCtx:
+			p.g.unregister(&t.inParent)
+		}
 	} else if t.inParent.f != nil {
 		t.inParent.f()
+	}
+	if x != nil && x.group != nil {
+		x.group.finished(t, x.groupSlot)
 	}
 	for _, f := range links {
 		runLink(f)
@@ -344,10 +428,8 @@ func runLink(f func()) {
 func (t *Thread) onFinish(f func()) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
-		if t.onEnd == nil {
-			t.onEnd = new([]func())
-		}
-		*t.onEnd = append(*t.onEnd, f)
+		x := t.ext()
+		x.onEnd = append(x.onEnd, f)
 		t.mu.Unlock()
 		return
 	}
@@ -355,20 +437,36 @@ func (t *Thread) onFinish(f func()) {
 	runLink(f)
 }
 
-// cancel cancels t's context with err, once.
-func (t *Thread) cancel(err error) {
+// onFinishGroup makes g count t's end (Group.finished) once t has
+// finished, before its Links: at once if it already has. It takes the
+// place of an onFinish closure, for Group.Go.
+func (t *Thread) onFinishGroup(g *Group, slot bool) {
 	t.mu.Lock()
-	if t.ctxErr != nil {
+	if t.state.Load() != finished {
+		x := t.ext()
+		x.group, x.groupSlot = g, slot
 		t.mu.Unlock()
 		return
 	}
-	t.ctxErr = err
+	t.mu.Unlock()
+	g.finished(t, slot)
+}
+
+// cancel cancels t's context with err, once.
+func (t *Thread) cancel(err error) {
+	t.mu.Lock()
+	x := t.ext()
+	if x.ctxErr != nil {
+		t.mu.Unlock()
+		return
+	}
+	x.ctxErr = err
 	if d := t.done.Load(); d != nil {
 		close(*d)
 	} else {
 		t.done.Store(&closedchan)
 	}
-	afters := t.afters.take()
+	afters := x.afters.take()
 	t.mu.Unlock()
 	// Derived contexts and child green threads are cancelled synchronously,
 	// as a context.cancelCtx cancels its children (context.AfterFunc still
@@ -387,8 +485,8 @@ func (t *Thread) cancel(err error) {
 			a.f()
 		}
 	}
-	if t.sched != nil {
-		t.sched.cancelled(t)
+	if s := t.sched(); s != nil {
+		s.cancelled(t)
 	}
 }
 
@@ -402,18 +500,19 @@ func (t *Thread) cancelledNow() bool {
 
 var closedchan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// threadCtx is the context.Context of a green thread's body.
-type threadCtx struct{ t *Thread }
+// threadCtx is the context.Context of a green thread's body: the Thread
+// itself, under another type (t.context()), so that it costs no field.
+type threadCtx Thread
 
 type (
 	threadKey struct{}
 	schedKey  struct{}
 )
 
-func (c *threadCtx) Deadline() (time.Time, bool) { return c.t.parent.Deadline() }
+func (c *threadCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
 
 func (c *threadCtx) Done() <-chan struct{} {
-	t := c.t
+	t := (*Thread)(c)
 	if d := t.done.Load(); d != nil {
 		return *d
 	}
@@ -428,33 +527,33 @@ func (c *threadCtx) Done() <-chan struct{} {
 }
 
 func (c *threadCtx) Err() error {
-	t := c.t
+	t := (*Thread)(c)
 	if d := t.done.Load(); d == nil || !isClosed(*d) {
 		return nil // cancel closes Done after recording the error
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.ctxErr
+	return t.x.Load().ctxErr
 }
 
 func (c *threadCtx) Value(key any) any {
 	switch key.(type) {
 	case threadKey:
-		return c.t
+		return (*Thread)(c)
 	case schedKey:
-		if c.t.sched != nil {
-			return c.t.sched
+		if s := (*Thread)(c).sched(); s != nil {
+			return s
 		}
 	}
-	return c.t.parent.Value(key)
+	return c.parent.Value(key)
 }
 
-func (c *threadCtx) String() string { return "gevent.Thread(" + c.t.Name() + ")" }
+func (c *threadCtx) String() string { return "gevent.Thread(" + (*Thread)(c).Name() + ")" }
 
 // threadFrom returns the green thread ctx belongs to, or nil.
 func threadFrom(ctx context.Context) *Thread {
 	if c, ok := ctx.(*threadCtx); ok {
-		return c.t
+		return (*Thread)(c)
 	}
 	t, _ := ctx.Value(threadKey{}).(*Thread)
 	return t

@@ -498,7 +498,7 @@ func (t *Thread) Done() <-chan struct{} {
 	if t.Ready() {
 		return closedchan
 	}
-	return t.watchers.done()
+	return t.ext().watchers.done()
 }
 
 func (t *Thread) watch(w *watch) bool {
@@ -510,13 +510,15 @@ func (t *Thread) watch(w *watch) bool {
 	if t.Ready() {
 		return false
 	}
-	t.watchers.push(w)
+	t.ext().watchers.push(w)
 	return true
 }
 
 func (t *Thread) unwatch(w *watch) {
 	t.mu.Lock()
-	t.watchers.remove(w)
+	if x := t.x.Load(); x != nil {
+		x.watchers.remove(w)
+	}
 	t.mu.Unlock()
 }
 

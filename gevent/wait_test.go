@@ -142,7 +142,7 @@ func TestIWaitBreakUnregisters(t *testing.T) {
 	}
 	for _, g := range gs {
 		g.mu.Lock()
-		assert.Nil(t, g.watchers.head, "no registration left")
+		assert.Nil(t, watchersOf(&g.Thread), "no registration left")
 		g.mu.Unlock()
 	}
 	assert.Nil(t, ar.watchers.head)
@@ -152,7 +152,7 @@ func TestIWaitBreakUnregisters(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	for _, g := range gs {
 		g.mu.Lock()
-		assert.Nil(t, g.watchers.head)
+		assert.Nil(t, watchersOf(&g.Thread))
 		g.mu.Unlock()
 	}
 	e.Set()
@@ -316,12 +316,12 @@ func TestWaitKilled(t *testing.T) {
 			until(t, func() bool { // the wait has registered with g
 				g.mu.Lock()
 				defer g.mu.Unlock()
-				return g.watchers.head != nil
+				return watchersOf(&g.Thread) != nil
 			})
 			require.NoError(t, w.Kill(ctx))
 			assert.ErrorIs(t, w.Err(), ErrGreenletExit)
 			g.mu.Lock()
-			assert.Nil(t, g.watchers.head)
+			assert.Nil(t, watchersOf(&g.Thread))
 			g.mu.Unlock()
 		})
 	}
@@ -643,4 +643,12 @@ func TestIWaitDuplicatesAndDoneCtx(t *testing.T) {
 		assert.Equal(t, []Waitable{g}, ready2)
 		assert.Nil(t, never.watchers.head)
 	})
+}
+
+// watchersOf returns the first watch registered on t, or nil; t.mu held.
+func watchersOf(t *Thread) *watch {
+	if x := t.x.Load(); x != nil {
+		return x.watchers.head
+	}
+	return nil
 }

@@ -92,18 +92,41 @@ type waiter struct {
 // testing/synctest, waits allocate nothing in the steady state and pay no
 // check.
 func getWaiter(ctx context.Context, q *waitq) *waiter {
+	var spare *atomic.Pointer[waiter]
+	if q != nil {
+		spare = &q.spare
+	}
+	return takeWaiter(ctx, spare, false)
+}
+
+// takeWaiter is getWaiter for a queue whose spare, for the plain goroutines
+// that wait in it, is *spare (nil: it keeps none), or, if pooled is set,
+// for a queue that takes their waiters from the process-wide plainWaiters
+// (a green thread's joiners). The same rules hold for both: a waiter made
+// inside a bubble is never cached.
+func takeWaiter(ctx context.Context, spare *atomic.Pointer[waiter], pooled bool) *waiter {
 	t := threadFrom(ctx)
-	if t != nil && t.sched != nil && !t.sched.holds(t) {
+	if t != nil && t.co != nil && !t.co.sched.holds(t) {
 		t = nil // a hub's green thread out of its turn: waits as a plain goroutine
 	}
 	var w *waiter
 	if t != nil {
 		w = t.spare.Swap(nil)
-	} else if q != nil {
+	} else if pooled {
+		// The pool is shared by every bubble and the world outside: check
+		// first (one time.Now), so that a wait in a bubble always blocks
+		// durably, as one on a thread made in the bubble did with the
+		// thread's own spare.
+		if inBubble() {
+			bubblesSeen.Store(true)
+			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
+		}
+		w, _ = plainWaiters.Get().(*waiter)
+	} else if spare != nil {
 		if bubblesSeen.Load() && inBubble() {
 			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
 		}
-		if w = q.spare.Swap(nil); w == nil && inBubble() {
+		if w = spare.Swap(nil); w == nil && inBubble() {
 			bubblesSeen.Store(true)
 			return &waiter{ready: make(chan struct{}, 1), bubbled: true}
 		}
@@ -112,10 +135,16 @@ func getWaiter(ctx context.Context, q *waitq) *waiter {
 		w = &waiter{ready: make(chan struct{}, 1)}
 	}
 	if t != nil {
-		w.th, w.sched = t, t.sched
+		w.th, w.sched = t, t.sched()
 	}
 	return w
 }
+
+// plainWaiters caches the waiters of plain goroutines that wait in a queue
+// without a spare of its own: a green thread's joiners (a Thread has no
+// room for a spare). Like a primitive's spare, it never holds a waiter made
+// inside a testing/synctest bubble.
+var plainWaiters sync.Pool
 
 // bubblesSeen records that a plain goroutine has waited inside a
 // testing/synctest bubble: from then on every such wait checks whether it
@@ -142,6 +171,16 @@ func inBubble() bool {
 // here (only when a wait ended without taking it: the drain costs a channel
 // operation).
 func putWaiter(w *waiter, q *waitq) {
+	var spare *atomic.Pointer[waiter]
+	if q != nil {
+		spare = &q.spare
+	}
+	releaseWaiter(w, spare, false)
+}
+
+// releaseWaiter is putWaiter for a waiter takeWaiter gave with the same
+// spare and pooled.
+func releaseWaiter(w *waiter, spare *atomic.Pointer[waiter], pooled bool) {
 	if w.bubbled {
 		return // made in a bubble for a plain goroutine: never reused
 	}
@@ -156,8 +195,10 @@ func putWaiter(w *waiter, q *waitq) {
 	switch {
 	case t != nil:
 		t.spare.CompareAndSwap(nil, w)
-	case q != nil:
-		q.spare.CompareAndSwap(nil, w)
+	case spare != nil:
+		spare.CompareAndSwap(nil, w)
+	case pooled:
+		plainWaiters.Put(w)
 	}
 }
 
@@ -345,4 +386,83 @@ func (q *waitq) wakeAll() {
 	for w := q.pop(); w != nil; w = q.pop() {
 		w.wake()
 	}
+}
+
+// joinq is the queue of a green thread's joiners: a circular doubly linked
+// list of waiters, oldest first, guarded by the thread's mutex. It costs
+// the thread one pointer; the plain goroutines that wait in it take their
+// waiters from plainWaiters.
+type joinq struct{ head *waiter }
+
+func (q *joinq) push(w *waiter) {
+	w.inq = true
+	h := q.head
+	if h == nil {
+		w.prev, w.next = w, w
+		q.head = w
+		return
+	}
+	w.prev, w.next = h.prev, h
+	h.prev.next = w
+	h.prev = w
+}
+
+// remove unlinks w if it is still queued and reports whether it was.
+func (q *joinq) remove(w *waiter) bool {
+	if !w.inq {
+		return false
+	}
+	if w.next == w {
+		q.head = nil
+	} else {
+		w.prev.next = w.next
+		w.next.prev = w.prev
+		if q.head == w {
+			q.head = w.next
+		}
+	}
+	w.prev, w.next, w.inq = nil, nil, false
+	return true
+}
+
+// wakeAll unlinks and wakes every waiter, oldest first.
+func (q *joinq) wakeAll() {
+	for w := q.head; w != nil; w = q.head {
+		q.remove(w)
+		w.wake()
+	}
+}
+
+// each calls f for every waiter of q, oldest first (the ring's head).
+func (q *joinq) each(f func(*waiter)) {
+	h := q.head
+	if h == nil {
+		return
+	}
+	for w := h; ; {
+		f(w)
+		if w = w.next; w == h {
+			return
+		}
+	}
+}
+
+// block is the package's block (see there) for a joinq.
+func (q *joinq) block(ctx context.Context, mu *sync.Mutex) error {
+	w := takeWaiter(ctx, nil, true)
+	q.push(w)
+	mu.Unlock()
+	err := w.wait(ctx)
+	if err != nil {
+		mu.Lock()
+		if !q.remove(w) {
+			err = nil // woken while being cancelled: the wake wins
+		}
+		mu.Unlock()
+		if err != nil {
+			err = waitError(ctx, err)
+		}
+	}
+	releaseWaiter(w, nil, true)
+	return err
 }
