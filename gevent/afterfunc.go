@@ -5,7 +5,7 @@ package gevent
 // f runs synchronously when the green thread's context is cancelled, after
 // the functions registered before it. Registering and stopping cost O(1).
 func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
-	t := (*Thread)(c)
+	t := (*GreenThread)(c)
 	a := &afterReg{f: f}
 	if !t.register(a) {
 		go f()
@@ -20,13 +20,13 @@ func (c *threadCtx) AfterFunc(f func()) (stop func() bool) {
 // green thread allocates nothing for it.
 type afterReg struct {
 	f          func()
-	child      *Thread
+	child      *GreenThread
 	prev, next *afterReg // nil for both when a is the only one listed, or not listed
 }
 
 // register appends a to t's registrations, unless t's context is already
 // cancelled (it returns false).
-func (t *Thread) register(a *afterReg) bool {
+func (t *GreenThread) register(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.ext()
@@ -38,7 +38,7 @@ func (t *Thread) register(a *afterReg) bool {
 }
 
 // unregister removes a and reports whether it was still registered.
-func (t *Thread) unregister(a *afterReg) bool {
+func (t *GreenThread) unregister(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.x.Load()

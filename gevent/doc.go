@@ -19,9 +19,9 @@
 // Python's names are kept where a porter looks for them, and the doc of each
 // says what it is in Go terms: Greenlet[T] is gevent's Greenlet, a green
 // thread with a typed result, that is a future (not package greenlet's
-// Greenlet, which is a symmetric coroutine); Thread is the part every green
-// thread has whatever its result type (a *Greenlet embeds it; it is not an
-// OS thread); Dead is Python's name for Ready; WithTimeout is gevent's
+// Greenlet, which is a symmetric coroutine); GreenThread is the part every
+// green thread has whatever its result type (a *Greenlet embeds it;
+// Current returns it); Dead is Python's name for Ready; WithTimeout is gevent's
 // with_timeout, which runs a function (TimeoutContext is the one that
 // returns a context, as context.WithTimeout does). The Go verbs have one
 // shape each: every Go, Spawn and Submit returns the green thread (a task a

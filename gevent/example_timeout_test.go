@@ -116,7 +116,7 @@ func ExampleTimeoutContext() {
 //	gevent.sleep(0)
 //	g.kill(exception=Shutdown("maintenance"))
 //	print(g.successful(), repr(g.exception))
-func ExampleThread_KillWith() {
+func ExampleGreenThread_KillWith() {
 	errShutdown := errors.New("maintenance")
 	_ = gevent.RunHub(context.Background(), func(ctx context.Context) error {
 		g := gevent.Go(ctx, func(ctx context.Context) error {

@@ -143,7 +143,7 @@ func ExampleWaitFutures() {
 //	g = gevent.spawn(lambda: 42)
 //	g.join(timeout=1)
 //	print(g.value if g.ready() else "timeout")
-func ExampleThread_Done() {
+func ExampleGreenThread_Done() {
 	ctx := context.Background()
 	g := gevent.Spawn(ctx, func(context.Context) (int, error) { return 42, nil })
 	select {

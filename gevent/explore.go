@@ -157,15 +157,15 @@ type explorer struct {
 	step  int // turns chosen so far
 	batch []*hubTimer
 	// PCT
-	prio    map[*Thread]int64 // hub-side: no field in Thread
-	changes []int             // the change points, in order
-	low     int64             // the priority the next demoted thread drops to
+	prio    map[*GreenThread]int64 // hub-side: no field in GreenThread
+	changes []int                  // the change points, in order
+	low     int64                  // the priority the next demoted thread drops to
 }
 
 func newExplorer(s Schedule) *explorer {
 	x := &explorer{s: s, rng: rand.New(rand.NewPCG(s.seed, s.seed^0x9e3779b97f4a7c15))}
 	if s.kind == pctSchedule {
-		x.prio = make(map[*Thread]int64)
+		x.prio = make(map[*GreenThread]int64)
 		for range s.depth - 1 {
 			x.changes = append(x.changes, 1+x.rng.IntN(s.steps))
 		}
@@ -216,20 +216,20 @@ func (x *explorer) highest(ready []*waiter) int {
 
 // yielded is told that t gave up its turn with Sleep(ctx, 0): under PCT it
 // drops below every other green thread.
-func (x *explorer) yielded(t *Thread) {
+func (x *explorer) yielded(t *GreenThread) {
 	if x.prio != nil {
 		x.demote(t)
 	}
 }
 
 // demote drops t below every other green thread.
-func (x *explorer) demote(t *Thread) {
+func (x *explorer) demote(t *GreenThread) {
 	x.prio[t] = x.low
 	x.low--
 }
 
 // left forgets t, which has ended.
-func (x *explorer) left(t *Thread) {
+func (x *explorer) left(t *GreenThread) {
 	if x.prio != nil {
 		delete(x.prio, t)
 	}

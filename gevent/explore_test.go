@@ -134,14 +134,14 @@ func TestRunInfo(t *testing.T) {
 			}
 			assert.Equal(t, 2*time.Second, byName["waiter"].BlockedFor)
 			assert.Regexp(t, `^Lock.Acquire at explore_test.go:\d+$`, byName["waiter"].BlockedOn)
-			assert.Regexp(t, `^Thread.Join at explore_test.go:\d+ on waiter$`, byName["holder"].BlockedOn)
+			assert.Regexp(t, `^GreenThread.Join at explore_test.go:\d+ on waiter$`, byName["holder"].BlockedOn)
 			assert.Regexp(t, `^Sleep at explore_test.go:\d+$`, byName["sleeper"].BlockedOn)
 			assert.Regexp(t, `^explore_test.go:\d+$`, byName["sleeper"].SpawnSite)
 			out := tree.String()
 			t.Log("\n" + out)
 			assert.Contains(t, out, "virtual clock at 2026-01-01T00:00:02Z): 5 green thread(s)")
 			assert.Regexp(t, `(?m)^main #\d+ running; spawned at `, out)
-			assert.Regexp(t, `(?m)^├── holder #\d+ blocked for 2s in Thread.Join at explore_test.go:\d+ on waiter; spawned by main #\d+ at explore_test.go:\d+$`, out)
+			assert.Regexp(t, `(?m)^├── holder #\d+ blocked for 2s in GreenThread.Join at explore_test.go:\d+ on waiter; spawned by main #\d+ at explore_test.go:\d+$`, out)
 			assert.Regexp(t, `(?m)^│   └── waiter #\d+ blocked for 2s in Lock.Acquire`, out)
 			assert.Regexp(t, `(?m)^└── fresh #\d+ pending; spawned by main`, out)
 

@@ -85,7 +85,7 @@ var (
 	printMu        sync.Mutex
 
 	// unread holds the failures not read yet, by green thread id: the
-	// Thread itself cannot hold them (its cleanup must not reach it).
+	// GreenThread itself cannot hold them (its cleanup must not reach it).
 	unreadMu sync.Mutex
 	unread   = map[uint64]unreadFailure{}
 )
@@ -100,7 +100,7 @@ type unreadFailure struct {
 // armReport records err, a failure of t, as unread if it is a panic and
 // reporting is on. finish calls it under t.mu, before waking anyone who
 // could read it.
-func (t *Thread) armReport(err error) {
+func (t *GreenThread) armReport(err error) {
 	if failureHandler.Load().h == nil {
 		return
 	}
@@ -116,7 +116,7 @@ func (t *Thread) armReport(err error) {
 }
 
 // markRead cancels t's pending report, if any.
-func (t *Thread) markRead() {
+func (t *GreenThread) markRead() {
 	if x := t.x.Load(); x != nil && x.unread.Load() && x.unread.CompareAndSwap(true, false) {
 		unreadMu.Lock()
 		delete(unread, t.id)

@@ -52,7 +52,7 @@ func collect(t *testing.T, ch <-chan report) report {
 	return report{}
 }
 
-func isArmed(t *Thread) bool {
+func isArmed(t *GreenThread) bool {
 	unreadMu.Lock()
 	_, ok := unread[t.id]
 	unreadMu.Unlock()
@@ -69,7 +69,7 @@ func TestUnreadPanicIsReported(t *testing.T) {
 	ch := catchReports(t, "unread-")
 	g := spawnPanic("unread-1")
 	require.NoError(t, g.Join(context.Background())) // Join does not read the error
-	assert.True(t, isArmed(&g.Thread))
+	assert.True(t, isArmed(&g.GreenThread))
 	g = nil
 	r := collect(t, ch)
 	assert.Equal(t, "unread-1", r.name)
@@ -108,7 +108,7 @@ func TestReadPanicIsNotReported(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := spawnPanic("read-" + name)
 			f(g)
-			assert.False(t, isArmed(&g.Thread))
+			assert.False(t, isArmed(&g.GreenThread))
 		})
 	}
 	t.Run("LinkBefore", func(t *testing.T) {
@@ -119,7 +119,7 @@ func TestReadPanicIsNotReported(t *testing.T) {
 		g.Link(func(*Greenlet[int]) { wg.Done() })
 		close(release)
 		wg.Wait()
-		assert.False(t, isArmed(&g.Thread))
+		assert.False(t, isArmed(&g.GreenThread))
 	})
 }
 
@@ -134,20 +134,20 @@ func TestOnlyPanicsAreReported(t *testing.T) {
 	require.NoError(t, killed.Kill(ctx))
 	for _, g := range []*Greenlet[struct{}]{plain, ok, killed} {
 		require.NoError(t, g.Join(ctx))
-		assert.False(t, isArmed(&g.Thread), g.Name())
+		assert.False(t, isArmed(&g.GreenThread), g.Name())
 	}
 	wrapped := Go(ctx, func(context.Context) error {
 		_, err := spawnPanic("quiet-child").Get(ctx)
 		return err // the child's panic, read by Get, is the parent's failure now
 	}, WithName("quiet-parent"))
 	require.NoError(t, wrapped.Join(ctx))
-	assert.True(t, isArmed(&wrapped.Thread), "a failure carrying a panic is reported")
+	assert.True(t, isArmed(&wrapped.GreenThread), "a failure carrying a panic is reported")
 	_ = wrapped.Err()
 
 	SetFailureHandler(nil)
 	off := spawnPanic("quiet-off")
 	require.NoError(t, off.Join(ctx))
-	assert.False(t, isArmed(&off.Thread))
+	assert.False(t, isArmed(&off.GreenThread))
 }
 
 // On a Hub too: the main green thread is read by Run, the others not.
@@ -160,7 +160,7 @@ func TestUnreadPanicOnHub(t *testing.T) {
 		return child.Join(ctx)
 	})
 	require.NoError(t, err)
-	assert.True(t, isArmed(&child.Thread))
+	assert.True(t, isArmed(&child.GreenThread))
 	child = nil
 	r := collect(t, ch)
 	assert.Equal(t, "hub-child", r.name)

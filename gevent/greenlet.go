@@ -14,7 +14,7 @@ import (
 // on its own goroutine, on all cores; spawned on a Hub it takes turns with
 // the hub's other green threads.
 //
-// The Thread methods (ID, Name, Join, Kill, Cancel, Ready, Err, ...) are
+// The GreenThread methods (ID, Name, Join, Kill, Cancel, Ready, Err, ...) are
 // promoted. All methods are safe for concurrent use.
 //
 // In free mode a Greenlet costs one goroutine and two allocations (the
@@ -25,7 +25,7 @@ import (
 // more. On a Hub it runs on one of the hub's reused coroutines instead of a
 // goroutine (see Hub).
 type Greenlet[T any] struct {
-	Thread
+	GreenThread
 	fn    func(context.Context) (T, error)
 	value T
 }
@@ -44,7 +44,7 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 // mode, as a coroutine taking turns on its hub.
 func (g *Greenlet[T]) launch(delay time.Duration) {
 	if s := g.sched(); s != nil {
-		s.start(&g.Thread, func() { g.run(delay) })
+		s.start(&g.GreenThread, func() { g.run(delay) })
 		return
 	}
 	if delay == 0 {
@@ -88,7 +88,7 @@ func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error)
 
 // run is the green thread's goroutine.
 func (g *Greenlet[T]) run(delay time.Duration) {
-	t := &g.Thread
+	t := &g.GreenThread
 	if s := t.sched(); s != nil {
 		defer s.leave(t)
 	}

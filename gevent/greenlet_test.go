@@ -69,7 +69,7 @@ func TestIDsAndNames(t *testing.T) {
 func TestCurrent(t *testing.T) {
 	ctx := context.Background()
 	assert.Nil(t, Current(ctx))
-	g := Spawn(ctx, func(ctx context.Context) (*Thread, error) {
+	g := Spawn(ctx, func(ctx context.Context) (*GreenThread, error) {
 		derived, cancel := context.WithCancel(ctx)
 		defer cancel()
 		assert.Same(t, Current(ctx), Current(derived))
@@ -77,7 +77,7 @@ func TestCurrent(t *testing.T) {
 	}, WithName("me"))
 	cur, err := g.Get(ctx)
 	require.NoError(t, err)
-	assert.Same(t, &g.Thread, cur)
+	assert.Same(t, &g.GreenThread, cur)
 	assert.Equal(t, "me", cur.Name())
 }
 
@@ -431,6 +431,6 @@ func TestGetDeadlineIsTimeout(t *testing.T) {
 // TestGreenletSize keeps the common path to one small allocation: the
 // rarely used parts of a green thread live in its threadExt (issue 19).
 func TestGreenletSize(t *testing.T) {
-	assert.LessOrEqual(t, unsafe.Sizeof(Thread{}), uintptr(112))
+	assert.LessOrEqual(t, unsafe.Sizeof(GreenThread{}), uintptr(112))
 	assert.LessOrEqual(t, unsafe.Sizeof(Greenlet[int]{}), uintptr(128))
 }

@@ -104,7 +104,7 @@ func (g *Group) Len() int {
 
 // Active returns the green threads in the group, in the order they were
 // spawned: multiprocessing's active_children().
-func (g *Group) Active() []*Thread {
+func (g *Group) Active() []*GreenThread {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.members.inSpawnOrder()

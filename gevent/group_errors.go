@@ -288,7 +288,7 @@ func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, 
 		gl = newGreenlet(ctx, fn, opts)
 		gl.launch(0)
 	}
-	t := &gl.Thread
+	t := &gl.GreenThread
 	g.mu.Lock()
 	g.members.add(t)
 	g.mu.Unlock()
@@ -297,7 +297,7 @@ func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, 
 }
 
 // finished records the end of member t, and gives back its slot.
-func (g *Group) finished(t *Thread, slot bool) {
+func (g *Group) finished(t *GreenThread, slot bool) {
 	g.mu.Lock()
 	if slot {
 		g.releaseLocked()

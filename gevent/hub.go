@@ -110,10 +110,10 @@ type Hub struct {
 	// thread's nor never-cancelled. They follow it with context.AfterFunc,
 	// which runs on a goroutine of its own; advance cancels them itself
 	// first, so that virtual time and LoopExit do not race that goroutine.
-	linked  []*Thread
+	linked  []*GreenThread
 	closed  bool
 	empty   waitq        // Close waiting for threads == 0
-	main    *Thread      // Run's green thread: where a virtual loop exit is reported
+	main    *GreenThread // Run's green thread: where a virtual loop exit is reported
 	looping bool         // the loop goroutine runs
 	idlers  []*waiter    // parked in WaitIdle
 	workers []*hubWorker // idle coroutines (the loop's own)
@@ -261,7 +261,7 @@ func RunHub(ctx context.Context, fn func(ctx context.Context) error, opts ...Hub
 // left, and waiting for them as long as ctx allows) and returns fn's error,
 // or ctx's if ctx ended first. Run must be called from outside the hub.
 func (h *Hub) Run(ctx context.Context, fn func(ctx context.Context) error) error {
-	main := Go(h.Context(ctx), fn, WithName("main"), SpawnOption{func(t *Thread) {
+	main := Go(h.Context(ctx), fn, WithName("main"), SpawnOption{func(t *GreenThread) {
 		h.mu.Lock()
 		h.main = t
 		h.mu.Unlock()
@@ -376,7 +376,7 @@ func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // spawned registers a new green thread, on the spawner's goroutine.
-func (h *Hub) spawned(t *Thread) {
+func (h *Hub) spawned(t *GreenThread) {
 	t.co = &hubCo{sched: h}
 	var site *spawnSite
 	if x := h.x; x != nil && x.info != nil {
@@ -399,7 +399,7 @@ func (h *Hub) spawned(t *Thread) {
 
 // start queues t for its first turn, in which it runs body on a coroutine
 // of its own; called right after spawned, so turns follow spawn order.
-func (h *Hub) start(t *Thread, body func()) {
+func (h *Hub) start(t *GreenThread, body func()) {
 	t.co.body = body
 	w := &waiter{th: t, sched: h}
 	h.mu.Lock()
@@ -413,12 +413,12 @@ func (h *Hub) start(t *Thread, body func()) {
 }
 
 // holds reports whether t's coroutine is the one running on the hub.
-func (h *Hub) holds(t *Thread) bool {
+func (h *Hub) holds(t *GreenThread) bool {
 	return h.current.Load() == uintptr(unsafe.Pointer(t)) && !t.co.blocking.Load()
 }
 
 // leave is called when t's body has ended, in its turn.
-func (h *Hub) leave(t *Thread) {
+func (h *Hub) leave(t *GreenThread) {
 	if x := h.x; x != nil {
 		x.leave(h, t)
 	}
@@ -721,7 +721,7 @@ func (h *Hub) advance() bool {
 // may have become ready. h.mu is held (and released while cancellations
 // run, in the hub's turn).
 func (h *Hub) cancelLinked() bool {
-	var due, fire []*Thread
+	var due, fire []*GreenThread
 	kept := h.linked[:0]
 	for _, t := range h.linked {
 		switch {
@@ -785,11 +785,11 @@ func (h *Hub) makeReady(w *waiter) {
 
 // yieldTurn hands the turn back to the loop; t's coroutine resumes when the
 // loop pops one of t's waiters.
-func yieldTurn(t *Thread) { t.co.wk.yield(struct{}{}) }
+func yieldTurn(t *GreenThread) { t.co.wk.yield(struct{}{}) }
 
 // suspend parks t on w until w is made ready, with no context: for
 // Blocking, whose waiter only its goroutine readies.
-func (h *Hub) suspend(t *Thread, w *waiter) {
+func (h *Hub) suspend(t *GreenThread, w *waiter) {
 	h.mu.Lock()
 	w.hs = hubParked
 	h.mu.Unlock()
@@ -801,7 +801,7 @@ func (h *Hub) suspend(t *Thread, w *waiter) {
 
 // linked reports whether t follows its parent context through
 // context.AfterFunc (see Hub.linked).
-func linked(t *Thread) bool {
+func linked(t *GreenThread) bool {
 	_, own := t.parent.(*threadCtx)
 	return !own && t.parent.Done() != nil
 }
@@ -938,7 +938,7 @@ func deleteWaiter(ws []*waiter, w *waiter) []*waiter {
 // On a virtual hub, a linked green thread cancelled by its parent context
 // (not killed) is left to cancelLinked, which readies such threads in spawn
 // order; if the hub is idle, cancelled makes it look now.
-func (h *Hub) cancelled(t *Thread) {
+func (h *Hub) cancelled(t *GreenThread) {
 	if h.virtual && !t.killed.Load() && linked(t) {
 		h.signal()
 		return

@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// Joinable is any green thread: a *Greenlet[T] of any T, or a *Thread.
+// Joinable is any green thread: a *Greenlet[T] of any T, or a *GreenThread.
 // JoinAll and KillAll take slices of it.
 type Joinable interface {
 	Join(ctx context.Context) error
 	Kill(ctx context.Context) error
 	Ready() bool
 	Err() error
-	thread() *Thread
+	thread() *GreenThread
 }
 
-func (t *Thread) thread() *Thread { return t }
+func (t *GreenThread) thread() *GreenThread { return t }
 
 // JoinOption configures JoinAll, Wait and IWait. It is made by
 // JoinTimeout, JoinCount or RaiseError; the zero value changes nothing.
@@ -97,7 +97,7 @@ func joinSome[G Joinable](ctx context.Context, gs []G, cfg joinConfig) error {
 		mu       sync.Mutex
 		finished int
 		failure  error
-		failedT  *Thread
+		failedT  *GreenThread
 		w        = getWaiter(ctx, nil)
 		parked   bool
 	)
@@ -159,7 +159,7 @@ func KillAll[G Joinable](ctx context.Context, gs []G) error {
 }
 
 // KillAllWith is KillAll with e as the reason of every kill (see
-// Thread.CancelWith): gevent.killall(greenlets, exception=e).
+// GreenThread.CancelWith): gevent.killall(greenlets, exception=e).
 func KillAllWith[G Joinable](ctx context.Context, gs []G, e error) error {
 	for _, g := range gs {
 		g.thread().CancelWith(e)

@@ -31,7 +31,7 @@ var profileLabels atomic.Bool
 // labelThread sets t's profiler labels on the calling goroutine (t's
 // goroutine or coroutine) and returns what takes them off again: a hub's
 // coroutine runs other green threads after t.
-func labelThread(t *Thread) (restore func()) {
+func labelThread(t *GreenThread) (restore func()) {
 	ctx := pprof.WithLabels(context.Background(), pprof.Labels(
 		"greenlet", t.Name(), "greenlet_id", strconv.FormatUint(t.id, 10)))
 	pprof.SetGoroutineLabels(ctx)

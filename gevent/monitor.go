@@ -79,7 +79,7 @@ type monitor struct {
 	threshold time.Duration
 	report    func(BlockingReport)
 	turn      atomic.Uint64 // turns given so far
-	cur       atomic.Pointer[Thread]
+	cur       atomic.Pointer[GreenThread]
 	wk        atomic.Pointer[hubWorker]
 }
 
@@ -178,7 +178,7 @@ func goroutineStack(gid uint64) string {
 
 // beforeTurn is called by the loop, outside h.mu, right before t's
 // coroutine (wk) gets the turn.
-func (x *hubExtras) beforeTurn(h *Hub, t *Thread, wk *hubWorker) {
+func (x *hubExtras) beforeTurn(h *Hub, t *GreenThread, wk *hubWorker) {
 	if m := x.mon; m != nil {
 		m.cur.Store(t)
 		m.wk.Store(wk)
@@ -192,7 +192,7 @@ func (x *hubExtras) beforeTurn(h *Hub, t *Thread, wk *hubWorker) {
 }
 
 // leave is called when t's body has ended, in its turn, outside h.mu.
-func (x *hubExtras) leave(h *Hub, t *Thread) {
+func (x *hubExtras) leave(h *Hub, t *GreenThread) {
 	if o := x.obs; o != nil && o.Failed != nil {
 		err := t.finalErr(false) // t has finished; reading it here is not a read by the program
 		var pe *PanicError

@@ -330,7 +330,7 @@ func (p *Pool) WaitAvailable(ctx context.Context) error {
 // release forgets t (nil for a slot no task held) and gives its slot to
 // the oldest claim: it returns the queued free-mode task to run on it, if
 // that is who gets it, and otherwise wakes the claimant or frees the slot.
-func (p *Pool) release(t *Thread) *claim {
+func (p *Pool) release(t *GreenThread) *claim {
 	fail := t != nil && failed(t.Err())
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -423,7 +423,7 @@ func (p *Pool) spawn(task func()) {
 // exit, and the order of wakes would depend on the goroutines: it runs as
 // g's first Link.
 func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
-	t := &g.Thread
+	t := &g.GreenThread
 	p.mu.Lock()
 	p.live.add(t)
 	p.mu.Unlock()
@@ -448,7 +448,7 @@ func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 
 // releaseTask gives back the slot of t, starting the queued task that gets
 // it, if any, on a worker.
-func (p *Pool) releaseTask(t *Thread) {
+func (p *Pool) releaseTask(t *GreenThread) {
 	if c := p.release(t); c != nil {
 		p.spawn(func() { p.drain(c) })
 	}
@@ -461,11 +461,11 @@ func (p *Pool) releaseTask(t *Thread) {
 type claim struct {
 	prev, next *claim
 	inq        bool
-	got        bool      // the slot was handed over (p.mu)
-	q          waitq     // the parked claimant
-	t          *Thread   // the queued task
-	job        queuedJob // free mode: how to run or abandon the queued task
-	reg        afterReg  // free mode: the queued task's registration for its context's end
+	got        bool         // the slot was handed over (p.mu)
+	q          waitq        // the parked claimant
+	t          *GreenThread // the queued task
+	job        queuedJob    // free mode: how to run or abandon the queued task
+	reg        afterReg     // free mode: the queued task's registration for its context's end
 }
 
 // queuedJob is a queued free-mode task.
@@ -484,7 +484,7 @@ type queuedTask[T any] struct {
 }
 
 func (j *queuedTask[T]) run() {
-	t := &j.g.Thread
+	t := &j.g.GreenThread
 	t.unregister(&j.reg)
 	if t.cancelledNow() {
 		j.abandon()
@@ -497,7 +497,7 @@ func (j *queuedTask[T]) run() {
 }
 
 func (j *queuedTask[T]) abandon() {
-	t := &j.g.Thread
+	t := &j.g.GreenThread
 	t.finish(ctxError(t.context()))
 	if j.after != nil {
 		runLink(func() { j.after(j.g) })
@@ -584,13 +584,13 @@ func submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // err, the reason its task could not start.
 func refused[T any](ctx context.Context, err error, opts []SpawnOption) *Greenlet[T] {
 	g := newGreenlet[T](ctx, nil, opts)
-	finishUnstarted(&g.Thread, err)
+	finishUnstarted(&g.GreenThread, err)
 	return g
 }
 
 // finishUnstarted finishes t, which never ran, with err; on a Hub it
 // leaves the hub as a green thread whose body ended does.
-func finishUnstarted(t *Thread, err error) {
+func finishUnstarted(t *GreenThread, err error) {
 	t.finish(err)
 	if s := t.sched(); s != nil {
 		s.leave(t)
@@ -686,7 +686,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 		if g == nil {
 			g = newGreenlet(ctx, fn, opts)
 		}
-		finishUnstarted(&g.Thread, err)
+		finishUnstarted(&g.GreenThread, err)
 		if after != nil {
 			runLink(func() { after(g) })
 		}
@@ -736,7 +736,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	if g == nil {
 		g = newGreenlet(ctx, fn, opts)
 	}
-	t := &g.Thread
+	t := &g.GreenThread
 	p.queued++
 	if t.sched() != nil {
 		queueOnHub(p, g, after)
@@ -757,7 +757,7 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 }
 
 // freeModeCtx reports whether a green thread spawned under ctx runs in
-// free mode, not on a Hub (what Thread.init decides).
+// free mode, not on a Hub (what GreenThread.init decides).
 func freeModeCtx(ctx context.Context) bool {
 	if t := threadFrom(ctx); t != nil {
 		return t.sched() == nil
@@ -806,7 +806,7 @@ func (p *Pool) giveUp(c *claim) {
 // a goroutine of its own: its body first waits for the slot, parked like a
 // spawner in Submit (deterministically), then calls the task's function.
 func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
-	t := &g.Thread
+	t := &g.GreenThread
 	c := &claim{t: t}
 	p.claims.push(c)
 	fn := g.fn
@@ -911,7 +911,7 @@ func (p *Pool) Join(ctx context.Context) error {
 }
 
 // Kill closes the pool, kills every running and queued task (see
-// Thread.Cancel; queued ones finish without running, with an error
+// GreenThread.Cancel; queued ones finish without running, with an error
 // matching ErrGreenletExit) and joins: gevent's Pool.kill and
 // multiprocessing's terminate().
 func (p *Pool) Kill(ctx context.Context) error {

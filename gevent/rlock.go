@@ -25,13 +25,13 @@ import (
 type RLock struct {
 	mu      sync.Mutex
 	held    bool
-	owner   *Thread // nil: an acquisition from outside green threads
+	owner   *GreenThread // nil: an acquisition from outside green threads
 	count   int
 	waiters waitq
 }
 
 // reenters reports whether an acquisition by me is a re-entry; l.mu held.
-func (l *RLock) reenters(me *Thread) bool { return l.held && me != nil && l.owner == me }
+func (l *RLock) reenters(me *GreenThread) bool { return l.held && me != nil && l.owner == me }
 
 // Acquire takes the lock for the green thread of ctx, at once if it is
 // free or already that thread's, else blocking until it is handed over

@@ -63,7 +63,7 @@ type ThreadInfo struct {
 	// SpawnSite is where the thread was spawned, "file.go:line" (the
 	// first caller outside this package); BlockedOn, for a blocked
 	// thread, the call of this package it is blocked in ("Lock.Acquire",
-	// "Sleep", "Thread.Join worker-1"), and BlockedFor how long it has
+	// "Sleep", "GreenThread.Join worker-1"), and BlockedFor how long it has
 	// been, on the hub's clock. All three are empty unless the hub was
 	// made WithRunInfo.
 	SpawnSite  string
@@ -87,7 +87,7 @@ type ThreadInfo struct {
 func WithRunInfo() HubOption {
 	return HubOption{func(h *Hub) {
 		if h.extras().info == nil {
-			h.x.info = &runInfo{threads: make(map[*Thread]*threadRecord)}
+			h.x.info = &runInfo{threads: make(map[*GreenThread]*threadRecord)}
 			registerHub(h)
 		}
 	}}
@@ -95,7 +95,7 @@ func WithRunInfo() HubOption {
 
 // runInfo is the hub-side table WithRunInfo keeps, under the hub's mutex.
 type runInfo struct {
-	threads map[*Thread]*threadRecord
+	threads map[*GreenThread]*threadRecord
 }
 
 type threadRecord struct {
@@ -121,12 +121,12 @@ func newSpawnSite() *spawnSite { return &spawnSite{captureStack()} }
 func newParkSite() *parkSite   { return &parkSite{captureStack()} }
 
 // spawned records t's spawn site; h.mu is held.
-func (ri *runInfo) spawned(t *Thread, site *spawnSite) {
+func (ri *runInfo) spawned(t *GreenThread, site *spawnSite) {
 	ri.threads[t] = &threadRecord{spawn: site}
 }
 
 // parked records that t parks now at site; h.mu is held.
-func (ri *runInfo) parked(h *Hub, t *Thread, site *parkSite) {
+func (ri *runInfo) parked(h *Hub, t *GreenThread, site *parkSite) {
 	r := ri.threads[t]
 	if r == nil {
 		r = &threadRecord{}
@@ -136,7 +136,7 @@ func (ri *runInfo) parked(h *Hub, t *Thread, site *parkSite) {
 }
 
 // unparked records that t's wait has ended; h.mu is held.
-func (ri *runInfo) unparked(t *Thread) {
+func (ri *runInfo) unparked(t *GreenThread) {
 	if r := ri.threads[t]; r != nil {
 		r.park = nil
 	}
@@ -236,7 +236,7 @@ func (h *Hub) runInfoLocked() []ThreadInfo {
 	if h.x != nil {
 		ri = h.x.info
 	}
-	var joined map[*waiter]*Thread
+	var joined map[*waiter]*GreenThread
 	now := h.clock()
 	cur := h.current.Load()
 	out := make([]ThreadInfo, 0, len(ts))
@@ -286,8 +286,8 @@ func (h *Hub) runInfoLocked() []ThreadInfo {
 
 // joinWaiters maps each waiter parked in a Join of one of ts to the green
 // thread it joins.
-func (h *Hub) joinWaiters(ts []*Thread) map[*waiter]*Thread {
-	m := make(map[*waiter]*Thread)
+func (h *Hub) joinWaiters(ts []*GreenThread) map[*waiter]*GreenThread {
+	m := make(map[*waiter]*GreenThread)
 	for _, t := range ts {
 		t.mu.Lock()
 		t.joiners.each(func(w *waiter) { m[w] = t })

@@ -110,7 +110,7 @@ func (s *Server) cutGrace() {
 	}
 }
 
-// killHandlers cancels the running handlers (see Thread.Cancel), then runs
+// killHandlers cancels the running handlers (see GreenThread.Cancel), then runs
 // onKill.
 func (s *Server) killHandlers() {
 	cancelAll(s.handlers.Active())

@@ -49,7 +49,7 @@ func queued(mu *sync.Mutex, q *waitq) int {
 }
 
 // joining reports whether someone waits in t.Join.
-func joining(t *Thread) bool {
+func joining(t *GreenThread) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.joiners.head != nil
@@ -435,9 +435,9 @@ func TestKillWakesEveryBlockingCall(t *testing.T) {
 	}{
 		{"Sleep", func(ctx context.Context) error { return Sleep(ctx, time.Hour) }, nil},
 		{"Greenlet.Get", func(ctx context.Context) error { return forever.Join(ctx) },
-			func() bool { return joining(&forever.Thread) }},
+			func() bool { return joining(&forever.GreenThread) }},
 		{"JoinAll", func(ctx context.Context) error { _, err := JoinAll(ctx, []*Greenlet[struct{}]{forever}); return err },
-			func() bool { return joining(&forever.Thread) }},
+			func() bool { return joining(&forever.GreenThread) }},
 		{"Event.Wait", ev.Wait, func() bool { return queued(&ev.mu, &ev.waiters.waitq) > 0 }},
 		{"AsyncResult.Get", func(ctx context.Context) error { _, err := ar.Get(ctx); return err },
 			func() bool { return queued(&ar.mu, &ar.waiters.waitq) > 0 }},

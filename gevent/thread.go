@@ -14,23 +14,23 @@ import (
 	"github.com/geventgo/geventgo/panics"
 )
 
-// Thread is the part of every green thread that does not depend on its result
+// GreenThread is the part of every green thread that does not depend on its result
 // type: identity, state, kill and join. A *Greenlet[T] embeds one; Current
 // returns one. All methods are safe for concurrent use.
 //
-// A Thread also carries the context its body runs with. That context is built
-// into the Thread instead of made with context.WithCancel, so spawning pays
+// A GreenThread also carries the context its body runs with. That context is built
+// into the GreenThread instead of made with context.WithCancel, so spawning pays
 // no extra allocation: it is cancelled by Kill or Cancel, and when the
 // context Spawn was given is cancelled. It is not cancelled when the body
 // returns, so green threads spawned with it outlive their spawner, as in
 // gevent; use a Group (or Kill them) to end them together.
 //
-// Only what every green thread uses lives in the Thread itself (112 bytes,
+// Only what every green thread uses lives in the GreenThread itself (112 bytes,
 // so that a Greenlet[int] fits in a 128-byte allocation); the parts most
 // never use (a name, Links, a kill's reason, a failure, the cancellation's
 // error and registrations, Waits on it) are in a threadExt made on first
 // use.
-type Thread struct {
+type GreenThread struct {
 	id     uint64
 	parent context.Context
 	co     *hubCo // on a Hub: t's coroutine, where it is parked, and the hub (co.sched); nil in free mode
@@ -73,7 +73,7 @@ type threadExt struct {
 }
 
 // ext returns t's threadExt, making it; t.mu held, or t not shared yet.
-func (t *Thread) ext() *threadExt {
+func (t *GreenThread) ext() *threadExt {
 	x := t.x.Load()
 	if x == nil {
 		x = new(threadExt)
@@ -83,7 +83,7 @@ func (t *Thread) ext() *threadExt {
 }
 
 // useExt makes x t's threadExt, unless t has one already.
-func (t *Thread) useExt(x *threadExt) {
+func (t *GreenThread) useExt(x *threadExt) {
 	t.mu.Lock()
 	if t.x.Load() == nil {
 		t.x.Store(x)
@@ -92,7 +92,7 @@ func (t *Thread) useExt(x *threadExt) {
 }
 
 // sched returns the Hub t runs on, or nil in free mode.
-func (t *Thread) sched() scheduler {
+func (t *GreenThread) sched() scheduler {
 	if co := t.co; co != nil {
 		return co.sched
 	}
@@ -100,7 +100,7 @@ func (t *Thread) sched() scheduler {
 }
 
 // context returns the context t's body runs with.
-func (t *Thread) context() *threadCtx { return (*threadCtx)(t) }
+func (t *GreenThread) context() *threadCtx { return (*threadCtx)(t) }
 
 const (
 	pending int32 = iota
@@ -112,17 +112,17 @@ var lastID atomic.Uint64
 
 // SpawnOption configures a green thread at spawn. It is made by WithName;
 // the zero value changes nothing.
-type SpawnOption struct{ apply func(*Thread) }
+type SpawnOption struct{ apply func(*GreenThread) }
 
 // WithName names the green thread, like multiprocessing.Process(name=...).
 // Without it the name is "Greenlet-<id>".
 func WithName(name string) SpawnOption {
-	return SpawnOption{func(t *Thread) { x := t.ext(); x.name, x.named = name, true }}
+	return SpawnOption{func(t *GreenThread) { x := t.ext(); x.name, x.named = name, true }}
 }
 
 // init prepares t to run under parent. It links t's context to parent's
 // cancellation only when parent can be cancelled at all.
-func (t *Thread) init(parent context.Context, opts []SpawnOption) {
+func (t *GreenThread) init(parent context.Context, opts []SpawnOption) {
 	t.id = lastID.Add(1)
 	t.parent = parent
 	var s scheduler
@@ -147,7 +147,7 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 			// synchronously (a Hub's turns then stay deterministic).
 			// The registration lives in t: no allocation.
 			t.inParent.child = t
-			(*Thread)(pc).register(&t.inParent)
+			(*GreenThread)(pc).register(&t.inParent)
 		} else if gc, ok := parent.(*groupCtx); ok {
 			// Spawned with a Group's context: likewise, with the group.
 			t.inParent.child = t
@@ -164,10 +164,10 @@ func (t *Thread) init(parent context.Context, opts []SpawnOption) {
 }
 
 // ID is a process-wide unique number, like a pid: the first green thread is 1.
-func (t *Thread) ID() uint64 { return t.id }
+func (t *GreenThread) ID() uint64 { return t.id }
 
 // Name is the name given with WithName, or "Greenlet-<id>".
-func (t *Thread) Name() string {
+func (t *GreenThread) Name() string {
 	if x := t.x.Load(); x != nil && x.named {
 		return x.name
 	}
@@ -175,11 +175,11 @@ func (t *Thread) Name() string {
 }
 
 // String returns the name.
-func (t *Thread) String() string { return t.Name() }
+func (t *GreenThread) String() string { return t.Name() }
 
 // Started reports whether the body has been entered. Unlike Alive, it is
 // false between Spawn and the green thread's first turn.
-func (t *Thread) Started() bool {
+func (t *GreenThread) Started() bool {
 	switch t.state.Load() {
 	case running:
 		return true
@@ -192,17 +192,17 @@ func (t *Thread) Started() bool {
 
 // Ready reports whether the green thread has finished: its body returned,
 // panicked, or it was killed before it started. gevent's ready() and dead.
-func (t *Thread) Ready() bool { return t.state.Load() == finished }
+func (t *GreenThread) Ready() bool { return t.state.Load() == finished }
 
 // Dead is Ready under gevent's other name (its dead property), kept for
 // code ported from Python; Go code reads better with Ready.
-func (t *Thread) Dead() bool { return t.Ready() }
+func (t *GreenThread) Dead() bool { return t.Ready() }
 
 // Alive reports whether the green thread has not finished yet: true from
 // Spawn (or Go, or a Pool's Submit) until it ends, including before its body
 // first runs, like gevent's bool(g) after spawn and multiprocessing's
 // is_alive() after start(). Started tells whether the body was entered.
-func (t *Thread) Alive() bool { return t.state.Load() != finished }
+func (t *GreenThread) Alive() bool { return t.state.Load() != finished }
 
 // Successful reports whether the green thread finished without an error, or
 // was ended by a plain kill: gevent's successful(), which counts a
@@ -210,7 +210,7 @@ func (t *Thread) Alive() bool { return t.state.Load() != finished }
 // as an error matching ErrGreenletExit, so that Go code can tell the two
 // apart. A green thread killed with an error of its own (KillWith) is not
 // successful, as gevent's kill(exception=E) leaves exception set to E.
-func (t *Thread) Successful() bool {
+func (t *GreenThread) Successful() bool {
 	if !t.Ready() {
 		return false
 	}
@@ -232,7 +232,7 @@ func failed(err error) bool { return err != nil && !errors.Is(err, ErrGreenletEx
 // can tell a kill from a success, while Successful counts it as gevent does.
 // Reading a panic's error with Err cancels its report (see
 // SetFailureHandler); so do Get and Successful, which call it.
-func (t *Thread) Err() error {
+func (t *GreenThread) Err() error {
 	if !t.Ready() {
 		return nil
 	}
@@ -242,7 +242,7 @@ func (t *Thread) Err() error {
 // finalErr is the error of t, which has finished, marking it read if read
 // is set. finish stores it before it publishes the finished state, and
 // nothing changes it after: no lock is needed.
-func (t *Thread) finalErr(read bool) error {
+func (t *GreenThread) finalErr(read bool) error {
 	x := t.x.Load()
 	if x == nil || x.err == nil {
 		return nil
@@ -256,7 +256,7 @@ func (t *Thread) finalErr(read bool) error {
 // Join blocks until the green thread has finished or ctx is done, and returns
 // nil or ctx's error. It does not report the body's error: use Err or
 // Greenlet.Get. Join is multiprocessing's join and gevent's join.
-func (t *Thread) Join(ctx context.Context) error {
+func (t *GreenThread) Join(ctx context.Context) error {
 	if t.state.Load() == finished {
 		return nil
 	}
@@ -275,7 +275,7 @@ func (t *Thread) Join(ctx context.Context) error {
 // cancelled, so it wakes with ErrGreenletExit from any blocking call of this
 // package, and a green thread that has not started never runs its body.
 // gevent's kill(block=False).
-func (t *Thread) Cancel() {
+func (t *GreenThread) Cancel() {
 	if t.state.Load() == finished {
 		return
 	}
@@ -297,7 +297,7 @@ func (t *Thread) Cancel() {
 // thread's context stays cancelled during its cleanup: clean up with
 // context.WithoutCancel(ctx) (see Example_killCleanup). A killed green thread
 // is Successful, as in gevent; its Err matches ErrGreenletExit.
-func (t *Thread) Kill(ctx context.Context) error {
+func (t *GreenThread) Kill(ctx context.Context) error {
 	if t.state.Load() == finished {
 		return nil
 	}
@@ -317,7 +317,7 @@ func (t *Thread) Kill(ctx context.Context) error {
 // Only the first kill gives the reason: a green thread already killed or
 // cancelled keeps its own, and the green threads spawned with its context
 // end with ErrGreenletExit, as for a plain kill.
-func (t *Thread) CancelWith(e error) {
+func (t *GreenThread) CancelWith(e error) {
 	if t.state.Load() == finished {
 		return
 	}
@@ -335,7 +335,7 @@ func (t *Thread) CancelWith(e error) {
 // KillWith is Kill with e as the reason of the kill (see CancelWith):
 // gevent's kill(exception=e). It waits for the green thread to finish or
 // for ctx to be done, as Kill does.
-func (t *Thread) KillWith(ctx context.Context, e error) error {
+func (t *GreenThread) KillWith(ctx context.Context, e error) error {
 	if t.state.Load() == finished {
 		return nil
 	}
@@ -347,7 +347,7 @@ func (t *Thread) KillWith(ctx context.Context, e error) error {
 }
 
 // killReason is what t's kill reports: KillWith's error, or ErrGreenletExit.
-func (t *Thread) killReason() error {
+func (t *GreenThread) killReason() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if x := t.x.Load(); x != nil && x.killErr != nil {
@@ -357,7 +357,7 @@ func (t *Thread) killReason() error {
 }
 
 // start moves t from pending to running, unless it was killed first.
-func (t *Thread) start() bool {
+func (t *GreenThread) start() bool {
 	if t.killed.Load() || !t.state.CompareAndSwap(pending, running) {
 		return false
 	}
@@ -365,7 +365,7 @@ func (t *Thread) start() bool {
 }
 
 // finish records the body's error, wakes the joiners and runs the links.
-func (t *Thread) finish(err error) {
+func (t *GreenThread) finish(err error) {
 	if err != nil && t.killed.Load() && errors.Is(err, context.Canceled) {
 		if reason := t.killReason(); err == errKilledUnstarted {
 			if reason != ErrGreenletExit {
@@ -396,7 +396,7 @@ func (t *Thread) finish(err error) {
 	if t.inParent.child != nil {
 		switch p := t.parent.(type) {
 		case *threadCtx:
-			(*Thread)(p).unregister(&t.inParent)
+			(*GreenThread)(p).unregister(&t.inParent)
 		case *groupCtx:
 			p.g.unregister(&t.inParent)
 		}
@@ -425,7 +425,7 @@ func runLink(f func()) {
 
 // onFinish runs f once t has finished: at once on the caller's goroutine if
 // it already has, else on the finishing goroutine.
-func (t *Thread) onFinish(f func()) {
+func (t *GreenThread) onFinish(f func()) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
 		x := t.ext()
@@ -440,7 +440,7 @@ func (t *Thread) onFinish(f func()) {
 // onFinishGroup makes g count t's end (Group.finished) once t has
 // finished, before its Links: at once if it already has. It takes the
 // place of an onFinish closure, for Group.Go.
-func (t *Thread) onFinishGroup(g *Group, slot bool) {
+func (t *GreenThread) onFinishGroup(g *Group, slot bool) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
 		x := t.ext()
@@ -453,7 +453,7 @@ func (t *Thread) onFinishGroup(g *Group, slot bool) {
 }
 
 // cancel cancels t's context with err, once.
-func (t *Thread) cancel(err error) {
+func (t *GreenThread) cancel(err error) {
 	t.mu.Lock()
 	x := t.ext()
 	if x.ctxErr != nil {
@@ -493,16 +493,16 @@ func (t *Thread) cancel(err error) {
 // cancelledNow reports whether t's context has been cancelled, without
 // taking t's mutex: cancel closes (or stores a closed) Done channel after
 // recording the error.
-func (t *Thread) cancelledNow() bool {
+func (t *GreenThread) cancelledNow() bool {
 	d := t.done.Load()
 	return d != nil && isClosed(*d)
 }
 
 var closedchan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// threadCtx is the context.Context of a green thread's body: the Thread
+// threadCtx is the context.Context of a green thread's body: the GreenThread
 // itself, under another type (t.context()), so that it costs no field.
-type threadCtx Thread
+type threadCtx GreenThread
 
 type (
 	threadKey struct{}
@@ -512,7 +512,7 @@ type (
 func (c *threadCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
 
 func (c *threadCtx) Done() <-chan struct{} {
-	t := (*Thread)(c)
+	t := (*GreenThread)(c)
 	if d := t.done.Load(); d != nil {
 		return *d
 	}
@@ -527,7 +527,7 @@ func (c *threadCtx) Done() <-chan struct{} {
 }
 
 func (c *threadCtx) Err() error {
-	t := (*Thread)(c)
+	t := (*GreenThread)(c)
 	if d := t.done.Load(); d == nil || !isClosed(*d) {
 		return nil // cancel closes Done after recording the error
 	}
@@ -539,23 +539,23 @@ func (c *threadCtx) Err() error {
 func (c *threadCtx) Value(key any) any {
 	switch key.(type) {
 	case threadKey:
-		return (*Thread)(c)
+		return (*GreenThread)(c)
 	case schedKey:
-		if s := (*Thread)(c).sched(); s != nil {
+		if s := (*GreenThread)(c).sched(); s != nil {
 			return s
 		}
 	}
 	return c.parent.Value(key)
 }
 
-func (c *threadCtx) String() string { return "gevent.Thread(" + (*Thread)(c).Name() + ")" }
+func (c *threadCtx) String() string { return "gevent.GreenThread(" + (*GreenThread)(c).Name() + ")" }
 
 // threadFrom returns the green thread ctx belongs to, or nil.
-func threadFrom(ctx context.Context) *Thread {
+func threadFrom(ctx context.Context) *GreenThread {
 	if c, ok := ctx.(*threadCtx); ok {
-		return (*Thread)(c)
+		return (*GreenThread)(c)
 	}
-	t, _ := ctx.Value(threadKey{}).(*Thread)
+	t, _ := ctx.Value(threadKey{}).(*GreenThread)
 	return t
 }
 
@@ -568,4 +568,4 @@ func schedulerFrom(ctx context.Context) scheduler {
 // Current returns the green thread whose body is running with ctx (or a
 // context derived from it), or nil when ctx belongs to no green thread: gevent's
 // getcurrent() and multiprocessing's current_process().
-func Current(ctx context.Context) *Thread { return threadFrom(ctx) }
+func Current(ctx context.Context) *GreenThread { return threadFrom(ctx) }

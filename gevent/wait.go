@@ -22,7 +22,7 @@ import (
 // allocation for all of them) and no goroutine.
 
 // Waitable is anything the package can wait on without a goroutine: a
-// green thread (*Greenlet[T] of any T, *Thread), an *Event, an
+// green thread (*Greenlet[T] of any T, *GreenThread), an *Event, an
 // *AsyncResult[T], a *Group or a *Pool. It is ready when the green thread
 // has finished, the Event or AsyncResult is set, or the Group or Pool is
 // empty (Join would return at once). Wait, IWait, AsCompleted and
@@ -39,7 +39,7 @@ import (
 type Waitable interface {
 	// Done returns a channel that is closed once the object is ready, for
 	// a select with time.After, ctx.Done() or channels of your own. See
-	// Thread.Done for its cost and its rules.
+	// GreenThread.Done for its cost and its rules.
 	Done() <-chan struct{}
 
 	// watch registers w to be fired once the object is ready, or reports
@@ -53,7 +53,7 @@ type Waitable interface {
 }
 
 // Future is a Waitable with a result that may be an error: a green thread
-// (*Greenlet[T], *Thread) or an *AsyncResult[T]. AsCompleted and
+// (*Greenlet[T], *GreenThread) or an *AsyncResult[T]. AsCompleted and
 // WaitFutures take slices of it, as concurrent.futures takes futures.
 type Future interface {
 	Waitable
@@ -489,7 +489,7 @@ func stopWait[W Waitable](s *waitSet, objects []W) {
 // used, or closed by the green thread finishing, outside that bubble. On a
 // Hub, receiving from it blocks outside the hub's turns: block in Blocking,
 // or use Join or Wait.
-func (t *Thread) Done() <-chan struct{} {
+func (t *GreenThread) Done() <-chan struct{} {
 	if t.Ready() {
 		return closedchan
 	}
@@ -501,7 +501,7 @@ func (t *Thread) Done() <-chan struct{} {
 	return t.ext().watchers.done()
 }
 
-func (t *Thread) watch(w *watch) bool {
+func (t *GreenThread) watch(w *watch) bool {
 	if t.Ready() {
 		return false
 	}
@@ -514,7 +514,7 @@ func (t *Thread) watch(w *watch) bool {
 	return true
 }
 
-func (t *Thread) unwatch(w *watch) {
+func (t *GreenThread) unwatch(w *watch) {
 	t.mu.Lock()
 	if x := t.x.Load(); x != nil {
 		x.watchers.remove(w)
@@ -522,7 +522,7 @@ func (t *Thread) unwatch(w *watch) {
 	t.mu.Unlock()
 }
 
-func (t *Thread) failure() error {
+func (t *GreenThread) failure() error {
 	if err := t.Err(); failed(err) {
 		return err
 	}
@@ -531,7 +531,7 @@ func (t *Thread) failure() error {
 
 // Done returns a channel that is closed once the Event is set. A Clear
 // after that makes the next Done return a new channel, closed at the next
-// Set. Cost and rules as Thread.Done's.
+// Set. Cost and rules as GreenThread.Done's.
 func (e *Event) Done() <-chan struct{} {
 	if e.set.Load() {
 		return closedchan
@@ -566,7 +566,7 @@ func (e *Event) unwatch(w *watch) {
 func (e *Event) failure() error { return nil }
 
 // Done returns a channel that is closed once a result is set. Cost and
-// rules as Thread.Done's.
+// rules as GreenThread.Done's.
 func (r *AsyncResult[T]) Done() <-chan struct{} {
 	if r.ready.Load() {
 		return closedchan
@@ -602,7 +602,7 @@ func (r *AsyncResult[T]) failure() error { return r.Err() }
 
 // Done returns a channel that is closed once the group is empty (Join
 // would return at once); if green threads are added after that, the next
-// Done returns a new channel. Cost and rules as Thread.Done's.
+// Done returns a new channel. Cost and rules as GreenThread.Done's.
 func (g *Group) Done() <-chan struct{} {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -633,7 +633,7 @@ func (g *Group) failure() error { return nil }
 // Done returns a channel that is closed once no task of the pool runs or
 // is queued (Join would return at once, without releasing anything); if
 // tasks are spawned after that, the next Done returns a new channel. Cost
-// and rules as Thread.Done's.
+// and rules as GreenThread.Done's.
 func (p *Pool) Done() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()

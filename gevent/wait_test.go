@@ -142,7 +142,7 @@ func TestIWaitBreakUnregisters(t *testing.T) {
 	}
 	for _, g := range gs {
 		g.mu.Lock()
-		assert.Nil(t, watchersOf(&g.Thread), "no registration left")
+		assert.Nil(t, watchersOf(&g.GreenThread), "no registration left")
 		g.mu.Unlock()
 	}
 	assert.Nil(t, ar.watchers.head)
@@ -152,7 +152,7 @@ func TestIWaitBreakUnregisters(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	for _, g := range gs {
 		g.mu.Lock()
-		assert.Nil(t, watchersOf(&g.Thread))
+		assert.Nil(t, watchersOf(&g.GreenThread))
 		g.mu.Unlock()
 	}
 	e.Set()
@@ -316,12 +316,12 @@ func TestWaitKilled(t *testing.T) {
 			until(t, func() bool { // the wait has registered with g
 				g.mu.Lock()
 				defer g.mu.Unlock()
-				return watchersOf(&g.Thread) != nil
+				return watchersOf(&g.GreenThread) != nil
 			})
 			require.NoError(t, w.Kill(ctx))
 			assert.ErrorIs(t, w.Err(), ErrGreenletExit)
 			g.mu.Lock()
-			assert.Nil(t, watchersOf(&g.Thread))
+			assert.Nil(t, watchersOf(&g.GreenThread))
 			g.mu.Unlock()
 		})
 	}
@@ -646,7 +646,7 @@ func TestIWaitDuplicatesAndDoneCtx(t *testing.T) {
 }
 
 // watchersOf returns the first watch registered on t, or nil; t.mu held.
-func watchersOf(t *Thread) *watch {
+func watchersOf(t *GreenThread) *watch {
 	if x := t.x.Load(); x != nil {
 		return x.watchers.head
 	}

@@ -22,18 +22,18 @@ import (
 // scheduler is what a Hub gives the primitives. Free mode has none (nil).
 type scheduler interface {
 	// spawned registers t when it is created, on the spawner's goroutine.
-	spawned(t *Thread)
+	spawned(t *GreenThread)
 	// start queues t for its first turn, in which it runs body; called
 	// right after spawned (or once a pool lets t run), so turns follow
 	// the order of spawns.
-	start(t *Thread, body func())
+	start(t *GreenThread, body func())
 	// leave is called when the body has ended, in t's turn.
-	leave(t *Thread)
+	leave(t *GreenThread)
 	// holds reports whether t holds the turn: its code is what runs on
 	// the hub. Only then do the package's calls made with t's context
 	// take turns; otherwise (inside Blocking, or t's context used by
 	// another goroutine while t is parked) they wait as in free mode.
-	holds(t *Thread) bool
+	holds(t *GreenThread) bool
 	// park blocks the calling green thread on w: it gives the turn away,
 	// and returns once w was made ready (or ctx is done) and the turn is
 	// back. It returns nil when woken by ready, and otherwise ctx's
@@ -49,7 +49,7 @@ type scheduler interface {
 	sleep(ctx context.Context, d time.Duration) error
 	// cancelled is called when t's context is cancelled (Kill), so that a
 	// hub wakes t if it is parked, at once and in a deterministic order.
-	cancelled(t *Thread)
+	cancelled(t *GreenThread)
 	// afterFunc calls f once d has passed on the hub's clock, in the
 	// hub's turn, unless stop is called first; stop reports whether it
 	// prevented the call, like time.Timer.Stop.
@@ -64,7 +64,7 @@ type waiter struct {
 	prev  *waiter
 	inq   bool            // queued in some waitq
 	sched scheduler       // nil in free mode
-	th    *Thread         // the green thread that waits, if any
+	th    *GreenThread    // the green thread that waits, if any
 	hs    hubState        // on a Hub: where the waiter is in the turn protocol (hub's mutex)
 	ctx   context.Context // on a virtual-clock Hub: a context other than the thread's own
 	exit  bool            // on a Hub: made ready by a loop exit, not a wake (hub's mutex)
@@ -141,7 +141,7 @@ func takeWaiter(ctx context.Context, spare *atomic.Pointer[waiter], pooled bool)
 }
 
 // plainWaiters caches the waiters of plain goroutines that wait in a queue
-// without a spare of its own: a green thread's joiners (a Thread has no
+// without a spare of its own: a green thread's joiners (a GreenThread has no
 // room for a spare). Like a primitive's spare, it never holds a waiter made
 // inside a testing/synctest bubble.
 var plainWaiters sync.Pool
