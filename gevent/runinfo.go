@@ -14,7 +14,7 @@ import (
 	"weak"
 )
 
-// ThreadState is where a hub's green thread is, in a run-info dump.
+// ThreadState is where a green thread is, in a run-info dump.
 type ThreadState uint8
 
 const (
@@ -23,7 +23,8 @@ const (
 	ThreadPending ThreadState = iota
 	// ThreadReady: waiting for the turn.
 	ThreadReady
-	// ThreadRunning: holding the turn.
+	// ThreadRunning: holding the turn (in free mode: not waiting in a
+	// blocking call of the package).
 	ThreadRunning
 	// ThreadBlocked: parked in a blocking call of the package.
 	ThreadBlocked
@@ -49,8 +50,8 @@ func (s ThreadState) String() string {
 	return "ThreadState(" + strconv.Itoa(int(s)) + ")"
 }
 
-// ThreadInfo describes one live green thread of a hub: an entry of
-// Hub.RunInfo, a line of gevent.util.format_run_info.
+// ThreadInfo describes one live green thread, of a hub or of free mode: an
+// entry of Hub.RunInfo or RunInfo, a line of gevent.util.format_run_info.
 type ThreadInfo struct {
 	ID    uint64
 	Name  string
@@ -379,9 +380,10 @@ func registerHub(h *Hub) {
 	hubs = append(hubs, weak.Make(h))
 }
 
-// WriteAllRunInfo writes WriteRunInfo's tree for every reachable hub made
-// WithRunInfo that has live green threads, oldest hub first, and returns
-// the number of hubs written. It is what package gevent/runinfo serves
+// WriteAllRunInfo writes the tree of the free-mode green threads when
+// SetRunInfo is on (see WriteRunInfo), then Hub.WriteRunInfo's tree for
+// every reachable hub made WithRunInfo that has live green threads, oldest
+// hub first, and returns the number of trees written. It is what package gevent/runinfo serves
 // over HTTP and prints on a signal. Safe to call from anywhere.
 func WriteAllRunInfo(w io.Writer) (int, error) {
 	hubsMu.Lock()
@@ -393,6 +395,12 @@ func WriteAllRunInfo(w io.Writer) (int, error) {
 	}
 	hubsMu.Unlock()
 	n := 0
+	if freeInfo.on.Load() {
+		n++
+		if err := WriteRunInfo(w); err != nil {
+			return n, err
+		}
+	}
 	for _, h := range hs {
 		h.mu.Lock()
 		live := len(h.live)

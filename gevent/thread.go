@@ -138,6 +138,8 @@ func (t *GreenThread) init(parent context.Context, opts []SpawnOption) {
 	}
 	if s != nil {
 		s.spawned(t) // makes t.co, with s in it
+	} else if freeInfo.on.Load() {
+		trackFree(t)
 	}
 	if parent.Done() != nil {
 		if err := parent.Err(); err != nil {
@@ -366,6 +368,9 @@ func (t *GreenThread) start() bool {
 
 // finish records the body's error, wakes the joiners and runs the links.
 func (t *GreenThread) finish(err error) {
+	if freeInfo.on.Load() {
+		untrackFree(t)
+	}
 	if err != nil && t.killed.Load() && errors.Is(err, context.Canceled) {
 		if reason := t.killReason(); err == errKilledUnstarted {
 			if reason != ErrGreenletExit {

@@ -211,6 +211,11 @@ func (w *waiter) wait(ctx context.Context) error {
 	if w.sched != nil && w.th != nil {
 		return w.sched.park(ctx, w)
 	}
+	if freeInfo.on.Load() {
+		if t := threadFrom(ctx); t != nil && parkedFree(t) {
+			defer unparkedFree(t)
+		}
+	}
 	done := ctx.Done()
 	if done == nil { // a context that is never cancelled: no select needed
 		<-w.ready
