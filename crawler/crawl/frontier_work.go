@@ -1,0 +1,659 @@
+package crawl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+)
+
+// WorkOptions configure Frontier.Work; the zero value is usable. The
+// fetch and politeness settings are the crawl's (Serve records them).
+type WorkOptions struct {
+	// Concurrency is this worker's requests in flight: the green threads
+	// of its gevent pool; default the crawl's Options.Concurrency.
+	Concurrency int
+	// ID names the worker in its leases and results; default
+	// "<hostname>-<pid>-<random>". Two live workers must not share one.
+	ID string
+	// Dial replaces the dialer, as Options.Dial does.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// WorkStats is what one Frontier.Work call did.
+type WorkStats struct {
+	Published int // results published (each acknowledged URL's)
+	Sessions  int // times it (re)joined the crawl: more than 1 after lost leases
+}
+
+// Work is a worker of the crawl: it takes URLs from the partitions it
+// holds leases on, fetches them as Stream does (the crawl's fetch,
+// per-host and retry settings, on a gevent.Pool of Concurrency green
+// threads), publishes each result and then acknowledges its URL. It
+// joins a crawl that does not exist yet when Serve creates it, takes its
+// share of the partitions (Partitions over the live workers, rebalanced
+// as workers come and go), and confirms the URLs it holds every AckWait/3.
+//
+// It blocks until the crawl is done (nil), or ctx is cancelled (ctx's
+// error: requests in flight are cut and every URL held is handed back at
+// once), or the connection is closed. When it cannot renew its leases or
+// publish, it stops every request, hands its URLs back and joins again.
+// Safe to call concurrently, with distinct IDs.
+func (f Frontier) Work(ctx context.Context, wo WorkOptions) (WorkStats, error) {
+	var stats WorkStats
+	f, err := f.withDefaults()
+	if err != nil {
+		return stats, err
+	}
+	if wo.ID == "" {
+		host, _ := os.Hostname()
+		wo.ID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), nuid.Next()[:8])
+	}
+	if !nameRE.MatchString(wo.ID) {
+		wo.ID = strings.Map(func(r rune) rune {
+			if r < 128 && nameRE.MatchString(string(r)) {
+				return r
+			}
+			return '_'
+		}, wo.ID)
+	}
+	for {
+		s, err := f.join(ctx, wo, &stats)
+		if err == nil {
+			stats.Sessions++
+			err = s.run()
+		}
+		switch {
+		case errors.Is(err, errCrawlDone):
+			return stats, nil
+		case ctx.Err() != nil:
+			return stats, context.Cause(ctx)
+		case f.JetStream.Conn().IsClosed():
+			return stats, fmt.Errorf("crawl: worker %s: %w", wo.ID, err)
+		}
+		select { // lost the leases or the server: join again
+		case <-ctx.Done():
+			return stats, context.Cause(ctx)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+var (
+	errCrawlDone = errors.New("crawl: the crawl is done")
+	errLeaseLost = errors.New("crawl: lost a partition lease")
+)
+
+// join waits for the crawl to exist and prepares a session of it.
+func (f Frontier) join(ctx context.Context, wo WorkOptions, stats *WorkStats) (*session, error) {
+	js := f.JetStream
+	for {
+		s, err := func() (*session, error) {
+			meta, err := js.KeyValue(ctx, f.metaBucket())
+			if err != nil {
+				return nil, err
+			}
+			if e, err := meta.Get(ctx, keyState); err == nil && string(e.Value()) == stateDone {
+				return nil, errCrawlDone
+			}
+			e, err := meta.Get(ctx, keyConfig)
+			if err != nil {
+				return nil, err
+			}
+			var cfg frontierConfig
+			if err := json.Unmarshal(e.Value(), &cfg); err != nil {
+				return nil, fmt.Errorf("crawl: the crawl's configuration: %w", err)
+			}
+			leases, err := js.KeyValue(ctx, f.leaseBucket())
+			if err != nil {
+				return nil, err
+			}
+			f.Partitions, f.AckWait, f.LeaseTTL = cfg.Partitions, cfg.AckWait, cfg.LeaseTTL
+			o := cfg.Options.options()
+			if wo.Concurrency > 0 {
+				o.Concurrency = wo.Concurrency
+			}
+			o.Dial = wo.Dial
+			return &session{f: f, o: o.withDefaults(), id: wo.ID, parent: ctx, meta: meta, leases: leases, stats: stats}, nil
+		}()
+		if err == nil || errors.Is(err, errCrawlDone) {
+			return s, err
+		}
+		if ctx.Err() != nil || js.Conn().IsClosed() {
+			return nil, err
+		}
+		select { // not created yet: Serve has not started
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// session is one stint of a worker in the crawl: an engine fed by the
+// partitions it holds, a lease loop, and an acknowledger.
+type session struct {
+	f      Frontier
+	o      Options
+	id     string
+	parent context.Context
+	meta   jetstream.KeyValue
+	leases jetstream.KeyValue
+	stats  *WorkStats
+
+	ctx    context.Context // the engine's: cancelled with the reason the session ends
+	cancel context.CancelCauseFunc
+	in     chan *heldURL
+	end    chan struct{} // closed: no more input (the crawl is done)
+	acks   chan ackJob
+	fail   error // first failure of the acknowledger, under mu
+
+	mu    sync.Mutex
+	held  map[stableKey]*heldURL
+	parts map[int]*partition
+}
+
+// heldURL is a URL whose messages this worker holds (more than one when
+// it was delivered again while held).
+type heldURL struct {
+	key  stableKey
+	line int
+	url  string
+	part int
+	msgs []jetstream.Msg
+}
+
+// partition is a partition this worker holds the lease of.
+type partition struct {
+	rev       uint64
+	cancel    context.CancelFunc // stops its fetching
+	fetching  chan struct{}      // closed when its fetching has stopped
+	open      int                // messages held
+	releasing bool
+}
+
+// ackJob acknowledges msgs once their result's publication is confirmed
+// (fu nil: at once, a repeat of a URL already published).
+type ackJob struct {
+	fu   jetstream.PubAckFuture
+	msgs []jetstream.Msg
+	part int
+}
+
+func (s *session) leaseKey(p int) string { return "p." + strconv.Itoa(p) }
+
+func (s *session) run() error {
+	s.ctx, s.cancel = context.WithCancelCause(s.parent)
+	defer s.cancel(nil)
+	s.in = make(chan *heldURL)
+	s.end = make(chan struct{})
+	s.acks = make(chan ackJob, 1024)
+	s.held = make(map[stableKey]*heldURL)
+	s.parts = make(map[int]*partition)
+
+	ackerDone := make(chan struct{})
+	go func() { defer close(ackerDone); s.acknowledge() }()
+	engineDone := make(chan struct{})
+	var engineErr error
+	go func() {
+		defer close(engineDone)
+		f := newFetcher(s.ctx, s.o)
+		defer f.close()
+		e := newEngine(s.o, Concurrent, f, s.emit)
+		_, engineErr = e.run(s.ctx, s.source)
+	}()
+
+	err := s.lead(engineDone, func() error { return engineErr })
+	s.cancel(err)
+	s.mu.Lock()
+	var fetching []chan struct{}
+	for _, p := range s.parts {
+		p.cancel()
+		fetching = append(fetching, p.fetching)
+	}
+	s.mu.Unlock()
+	<-engineDone
+	for _, ch := range fetching {
+		<-ch
+	}
+	close(s.acks)
+	<-ackerDone
+	// What is still held was never handed to the engine or never
+	// finished: back to the queue, and the leases are freed at once.
+	s.mu.Lock()
+	for _, h := range s.held {
+		for _, m := range h.msgs {
+			_ = m.Nak()
+		}
+	}
+	s.held = nil
+	parts := s.parts
+	s.mu.Unlock()
+	bg, cancel := context.WithTimeout(context.WithoutCancel(s.parent), s.f.LeaseTTL/2)
+	defer cancel()
+	for n, p := range parts {
+		_ = s.leases.Delete(bg, s.leaseKey(n), jetstream.LastRevision(p.rev))
+	}
+	_ = s.leases.Delete(bg, "w."+s.id)
+	return err
+}
+
+var errEngineEnded = errors.New("crawl: the worker's crawl ended")
+
+// lead holds the session's leases: it claims, renews and releases
+// partitions, confirms held URLs, and returns why the session ends:
+// errCrawlDone, the parent's cancellation, or a failure.
+func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
+	renew := time.NewTicker(s.f.LeaseTTL / 4)
+	defer renew.Stop()
+	progress := time.NewTicker(s.f.AckWait / 3)
+	defer progress.Stop()
+	if err := s.heartbeat(); err != nil {
+		return err
+	}
+	// Let workers started together register before shares are computed.
+	settle := time.NewTimer(min(200*time.Millisecond, s.f.LeaseTTL/4))
+	defer settle.Stop()
+	for {
+		select {
+		case <-s.parent.Done():
+			return context.Cause(s.parent)
+		case <-engineDone:
+			if err := engineErr(); err != nil {
+				return fmt.Errorf("%w: %w", errEngineEnded, err)
+			}
+			return errEngineEnded
+		case <-progress.C:
+			s.confirm()
+		case <-settle.C:
+			if err := s.balance(); err != nil {
+				return err
+			}
+		case <-renew.C:
+			if err := s.balance(); err != nil {
+				if errors.Is(err, errCrawlDone) {
+					close(s.end)
+					s.mu.Lock()
+					for _, p := range s.parts {
+						p.cancel()
+					}
+					s.mu.Unlock()
+					<-engineDone
+					return errCrawlDone
+				}
+				return err
+			}
+		}
+	}
+}
+
+func (s *session) opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.f.LeaseTTL/4)
+}
+
+func (s *session) heartbeat() error {
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	if _, err := s.leases.Put(ctx, "w."+s.id, nil); err != nil {
+		return fmt.Errorf("crawl: registering the worker: %w", err)
+	}
+	return nil
+}
+
+// balance is one round of the lease loop: the crawl's state, the
+// heartbeat, the renewals, then claims up to this worker's share or
+// releases above it.
+func (s *session) balance() error {
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	if e, err := s.meta.Get(ctx, keyState); err == nil && string(e.Value()) == stateDone {
+		return errCrawlDone
+	}
+	if err := s.heartbeat(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	owned := make(map[int]*partition, len(s.parts))
+	for n, p := range s.parts {
+		owned[n] = p
+	}
+	s.mu.Unlock()
+	for n, p := range owned {
+		rev, err := s.leases.Update(ctx, s.leaseKey(n), []byte(s.id), p.rev)
+		if err != nil {
+			return fmt.Errorf("%w %d: %w", errLeaseLost, n, err)
+		}
+		s.mu.Lock()
+		p.rev = rev
+		s.mu.Unlock()
+	}
+	keys, err := s.leases.Keys(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		return fmt.Errorf("crawl: listing the leases: %w", err)
+	}
+	workers, taken := 0, make(map[string]bool)
+	for _, k := range keys {
+		if strings.HasPrefix(k, "w.") {
+			workers++
+		}
+		taken[k] = true
+	}
+	share := (s.f.Partitions + max(workers, 1) - 1) / max(workers, 1)
+	active := 0
+	for _, p := range owned {
+		if !p.releasing {
+			active++
+		}
+	}
+	switch {
+	case active < share:
+		h := fnv.New32a()
+		h.Write([]byte(s.id))
+		start := int(h.Sum32() % uint32(s.f.Partitions))
+		for i := 0; i < s.f.Partitions && active < share; i++ {
+			n := (start + i) % s.f.Partitions
+			if owned[n] != nil || taken[s.leaseKey(n)] {
+				continue
+			}
+			rev, err := s.leases.Create(ctx, s.leaseKey(n), []byte(s.id))
+			if err != nil {
+				continue // another worker was quicker
+			}
+			if err := s.take(ctx, n, rev); err != nil {
+				return err
+			}
+			active++
+		}
+	case active > share:
+		// Give up the partitions holding the fewest URLs: they stop
+		// fetching now and are released once their URLs are done.
+		var mine []int
+		for n, p := range owned {
+			if !p.releasing {
+				mine = append(mine, n)
+			}
+		}
+		s.mu.Lock()
+		slices.SortFunc(mine, func(a, b int) int { return s.parts[a].open - s.parts[b].open })
+		for _, n := range mine[:active-share] {
+			s.parts[n].releasing = true
+			s.parts[n].cancel()
+		}
+		s.mu.Unlock()
+	}
+	// Release the partitions whose URLs are all done.
+	s.mu.Lock()
+	var free []int
+	for n, p := range s.parts {
+		if p.releasing && p.open == 0 && closedChan(p.fetching) {
+			free = append(free, n)
+		}
+	}
+	s.mu.Unlock()
+	for _, n := range free {
+		s.mu.Lock()
+		p := s.parts[n]
+		s.mu.Unlock()
+		if err := s.leases.Delete(ctx, s.leaseKey(n), jetstream.LastRevision(p.rev)); err != nil {
+			return fmt.Errorf("%w %d: %w", errLeaseLost, n, err)
+		}
+		s.mu.Lock()
+		delete(s.parts, n)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func closedChan(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// take starts fetching partition n, whose lease this worker now holds.
+func (s *session) take(ctx context.Context, n int, rev uint64) error {
+	cons, err := s.f.JetStream.Consumer(ctx, s.f.workStream(), "p"+strconv.Itoa(n))
+	if err != nil {
+		_ = s.leases.Delete(ctx, s.leaseKey(n), jetstream.LastRevision(rev))
+		return fmt.Errorf("crawl: consumer of partition %d: %w", n, err)
+	}
+	pctx, cancel := context.WithCancel(s.ctx)
+	p := &partition{rev: rev, cancel: cancel, fetching: make(chan struct{})}
+	s.mu.Lock()
+	s.parts[n] = p
+	s.mu.Unlock()
+	go s.fetch(pctx, n, cons, p.fetching)
+	return nil
+}
+
+// fetchWait is how long one pull request waits for messages.
+const fetchWait = time.Second
+
+// fetch pulls partition n's URLs and hands them to the engine until
+// pctx is done; a URL pulled but not handed over goes back to the queue.
+func (s *session) fetch(pctx context.Context, n int, cons jetstream.Consumer, done chan struct{}) {
+	defer close(done)
+	for pctx.Err() == nil {
+		batch, err := cons.Fetch(64, jetstream.FetchMaxWait(fetchWait))
+		if err != nil {
+			select {
+			case <-pctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		for m := range batch.Messages() {
+			h := s.hold(m, n)
+			if h == nil {
+				continue
+			}
+			select {
+			case s.in <- h:
+			case <-pctx.Done():
+				s.handBack(h.key, m)
+			}
+		}
+	}
+}
+
+// hold registers a message of partition n; nil when there is nothing
+// to fetch for it (malformed, delivered too often, or a repeat).
+func (s *session) hold(m jetstream.Msg, n int) *heldURL {
+	line, url, err := parseWorkMessage(m.Data())
+	if err != nil {
+		_ = m.Term() // not a URL: nothing will ever do it
+		return nil
+	}
+	k := stableKeyOf(url)
+	s.mu.Lock()
+	h := s.held[k]
+	if h == nil {
+		h = &heldURL{key: k, line: line, url: url, part: n}
+		s.held[k] = h
+	}
+	h.msgs = append(h.msgs, m)
+	if p := s.parts[n]; p != nil {
+		p.open++
+	}
+	repeat := len(h.msgs) > 1
+	s.mu.Unlock()
+	if md, err := m.Metadata(); err == nil && md.NumDelivered > maxDeliveries {
+		res := Result{URL: url, Err: ErrRedelivered, Error: fmt.Sprintf("%v (%d times)", ErrRedelivered, md.NumDelivered-1)}
+		if err := s.publish(k, res); err != nil {
+			s.cancel(err)
+		}
+		return nil
+	}
+	if repeat {
+		return nil // the engine has it: its result acknowledges both
+	}
+	return h
+}
+
+// handBack returns one message of key to the queue.
+func (s *session) handBack(k stableKey, m jetstream.Msg) {
+	_ = m.Nak()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.held[k]
+	if h == nil {
+		return
+	}
+	if i := slices.Index(h.msgs, m); i >= 0 {
+		h.msgs = slices.Delete(h.msgs, i, i+1)
+		s.doneLocked(h.part, 1)
+	}
+	if len(h.msgs) == 0 {
+		delete(s.held, k)
+	}
+}
+
+func (s *session) doneLocked(part, n int) {
+	if p := s.parts[part]; p != nil {
+		p.open -= n
+	}
+}
+
+// source feeds the engine with the URLs the partitions deliver.
+func (s *session) source(yield func(item) bool) error {
+	for {
+		select {
+		case h := <-s.in:
+			if !yield(item{line: h.line, url: h.url}) {
+				return nil
+			}
+		case <-s.end:
+			return nil
+		case <-s.ctx.Done():
+			return nil
+		}
+	}
+}
+
+// emit takes the engine's events: a result is published, then its
+// messages acknowledged; a result the session's end cut short hands its
+// URL back instead.
+func (s *session) emit(ev Event) error {
+	switch {
+	case ev.Result != nil:
+		res := *ev.Result
+		k := stableKeyOf(res.URL)
+		if s.ctx.Err() != nil && res.Err != nil &&
+			(res.Attempts == 0 || errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.Cause(s.ctx))) {
+			s.mu.Lock()
+			h := s.held[k]
+			delete(s.held, k)
+			if h != nil {
+				s.doneLocked(h.part, len(h.msgs))
+			}
+			s.mu.Unlock()
+			if h != nil {
+				for _, m := range h.msgs {
+					_ = m.Nak()
+				}
+			}
+			return nil
+		}
+		return s.publish(k, res)
+	case ev.Duplicate != nil:
+		// A URL delivered again after its result was published here.
+		s.mu.Lock()
+		h := s.held[stableKeyOf(ev.Duplicate.URL)]
+		delete(s.held, stableKeyOf(ev.Duplicate.URL))
+		s.mu.Unlock()
+		if h != nil {
+			s.acks <- ackJob{msgs: h.msgs, part: h.part}
+		}
+	}
+	return nil
+}
+
+// publish sends key's result and queues its messages' acknowledgement.
+func (s *session) publish(k stableKey, res Result) error {
+	s.mu.Lock()
+	h := s.held[k]
+	delete(s.held, k)
+	s.mu.Unlock()
+	if h == nil {
+		return nil // handed back meanwhile
+	}
+	res.Lines = nil
+	data, err := json.Marshal(wireResult{Key: k.String(), Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
+	if err == nil {
+		var fu jetstream.PubAckFuture
+		if fu, err = s.f.JetStream.PublishAsync(s.f.resultSubject(), data); err == nil {
+			s.acks <- ackJob{fu: fu, msgs: h.msgs, part: h.part}
+			return nil
+		}
+	}
+	for _, m := range h.msgs {
+		_ = m.Nak()
+	}
+	s.mu.Lock()
+	s.doneLocked(h.part, len(h.msgs))
+	s.mu.Unlock()
+	return fmt.Errorf("crawl: publishing a result: %w", err)
+}
+
+// acknowledge acknowledges each job's messages once its result is
+// stored, in order; a failed publication ends the session (its URLs are
+// handed back).
+func (s *session) acknowledge() {
+	for j := range s.acks {
+		ok := true
+		if j.fu != nil {
+			t := time.NewTimer(s.f.AckWait)
+			select {
+			case <-j.fu.Ok():
+			case err := <-j.fu.Err():
+				ok = false
+				s.cancel(fmt.Errorf("crawl: publishing a result: %w", err))
+			case <-t.C:
+				ok = false
+				s.cancel(errors.New("crawl: publishing a result: no answer within AckWait"))
+			}
+			t.Stop()
+		}
+		for _, m := range j.msgs {
+			if ok {
+				_ = m.Ack()
+			} else {
+				_ = m.Nak()
+			}
+		}
+		s.mu.Lock()
+		s.doneLocked(j.part, len(j.msgs))
+		if ok && j.fu != nil {
+			s.stats.Published++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// confirm tells the server every URL held is being worked on, so that
+// AckWait runs from now.
+func (s *session) confirm() {
+	s.mu.Lock()
+	var msgs []jetstream.Msg
+	for _, h := range s.held {
+		msgs = append(msgs, h.msgs...)
+	}
+	s.mu.Unlock()
+	for _, m := range msgs {
+		_ = m.InProgress()
+	}
+}
