@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -47,6 +48,63 @@ import (
 // distinct URL to recognise duplicates; when resuming, also the results
 // found in JetStream for URLs the list has not reached yet.
 func (f Frontier) Serve(ctx context.Context, r io.Reader, o Options, emit func(Event) error) (*Run, error) {
+	return f.serve(ctx, func(yield func(item) bool) error { return readList(r, yield) }, o, emit)
+}
+
+// Crawl reads a URL list from r and crawls it as CrawlReader does, and
+// returns the same Report: the concurrent pass is Serve's, fetched by
+// the crawl's workers; in Both mode (the default) the serial pass runs
+// first, in this process, for the comparison (the list is then held in
+// memory). Serial mode is an error: it needs no workers. Every result
+// is kept; for long lists use Serve.
+func (f Frontier) Crawl(ctx context.Context, r io.Reader, o Options) (*Report, error) {
+	if o.Mode == "" {
+		o.Mode = Both
+	}
+	if _, err := ParseMode(string(o.Mode)); err != nil {
+		return nil, err
+	}
+	if o.Mode == Serial {
+		return nil, errors.New("crawl: Frontier.Crawl runs the concurrent pass on workers; a serial crawl is CrawlReader's")
+	}
+	rep := &Report{Concurrency: o.withDefaults().Concurrency}
+	src := func(yield func(item) bool) error { return readList(r, yield) }
+	var firstErr error
+	if o.Mode == Both {
+		var items []item
+		readErr := src(func(it item) bool { items = append(items, it); return true })
+		src = func(yield func(item) bool) error {
+			for _, it := range items {
+				if !yield(it) {
+					break
+				}
+			}
+			return readErr
+		}
+		so := o
+		so.Mode = Serial
+		serial, err := crawlSource(ctx, src, so.withDefaults(), false)
+		rep.Serial, rep.Problems, rep.URLs = serial.Serial, serial.Problems, serial.URLs
+		firstErr = err
+	}
+	if ctx.Err() == nil {
+		co := o
+		co.Mode = Concurrent
+		var col passCollector
+		run, err := f.serve(ctx, src, co, col.emit)
+		if run == nil {
+			return nil, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		col.finish(rep, run)
+		rep.Concurrent = run
+	}
+	return finishReport(ctx, rep, firstErr)
+}
+
+func (f Frontier) serve(ctx context.Context, src func(yield func(item) bool) error, o Options, emit func(Event) error) (*Run, error) {
 	f, err := f.withDefaults()
 	if err != nil {
 		return nil, err
@@ -76,7 +134,7 @@ func (f Frontier) Serve(ctx context.Context, r io.Reader, o Options, emit func(E
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, fmt.Errorf("crawl: reading the crawl's progress: %w", err)
 	}
-	return c.run(ctx, r)
+	return c.run(ctx, src)
 }
 
 // progressMark is the enqueue progress Serve records: every URL up to
@@ -121,7 +179,7 @@ type coordinator struct {
 	closed    bool
 }
 
-func (c *coordinator) run(ctx context.Context, r io.Reader) (*Run, error) {
+func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) error) (*Run, error) {
 	start := time.Now()
 	stopOnCancel := context.AfterFunc(ctx, func() { c.halt(context.Cause(ctx)) })
 	defer stopOnCancel()
@@ -153,7 +211,7 @@ func (c *coordinator) run(ctx context.Context, r io.Reader) (*Run, error) {
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		err := c.read(ctx, r)
+		err := c.read(ctx, src)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.inputDone = true
@@ -251,7 +309,7 @@ func (c *coordinator) checkDone() {
 }
 
 // read enqueues the list; it runs on its own goroutine.
-func (c *coordinator) read(ctx context.Context, r io.Reader) error {
+func (c *coordinator) read(ctx context.Context, src func(yield func(item) bool) error) error {
 	sum := sha256.New()
 	resuming := c.mark.Line > 0
 	var pending []jetstream.PubAckFuture
@@ -314,7 +372,7 @@ func (c *coordinator) read(ctx context.Context, r io.Reader) error {
 		return nil
 	}
 	var failed error
-	readErr := readList(r, func(it item) bool {
+	readErr := src(func(it item) bool {
 		if resuming && it.line > c.mark.Line {
 			if failed = mismatch(); failed != nil {
 				return false
@@ -472,10 +530,13 @@ func (c *coordinator) send(ev Event, count func(*runStats)) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				c.emitErr = fmt.Errorf("crawl: panic in a callback: %v", r)
+				c.emitErr = fmt.Errorf("crawl: panic in a callback: %v\n%s", r, debug.Stack())
 			}
 		}()
 		c.emitErr = c.emit(ev)
+		if ev.Result != nil && c.o.Progress != nil && c.emitErr == nil {
+			c.o.Progress(Concurrent, c.stats.done, 0)
+		}
 	}()
 	if c.emitErr != nil {
 		c.halt(c.emitErr)

@@ -136,7 +136,7 @@ func (f Frontier) join(ctx context.Context, wo WorkOptions, stats *WorkStats) (*
 		select { // not created yet: Serve has not started
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -263,7 +263,7 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 		return err
 	}
 	// Let workers started together register before shares are computed.
-	settle := time.NewTimer(min(200*time.Millisecond, s.f.LeaseTTL/4))
+	settle := time.NewTimer(min(100*time.Millisecond, s.f.LeaseTTL/4))
 	defer settle.Stop()
 	for {
 		select {
