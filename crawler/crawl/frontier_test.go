@@ -181,3 +181,119 @@ func TestFrontierMatchesStream(t *testing.T) {
 		assert.Equal(t, 2, n, "%s: once by Stream, once by the workers", path)
 	}
 }
+
+// startWorkers runs n in-process workers of f until the test's crawl is
+// done; the returned wait reports their stats.
+func startWorkers(t *testing.T, ctx context.Context, f Frontier, n int, wo WorkOptions) func() []WorkStats {
+	var wg sync.WaitGroup
+	stats := make([]WorkStats, n)
+	for i := range n {
+		wg.Go(func() {
+			o := wo
+			o.ID = fmt.Sprint("w", i)
+			var err error
+			stats[i], err = f.Work(ctx, o)
+			if ctx.Err() == nil {
+				assert.NoError(t, err)
+			}
+		})
+	}
+	return func() []WorkStats { wg.Wait(); return stats }
+}
+
+// The bad cases give the same per-URL errors through the frontier as in
+// a local crawl, and the sentinels still match at the coordinator.
+func TestFrontierBadCasesMatchLocal(t *testing.T) {
+	srv, _ := badServer(t)
+	_, js := startNATS(t, "")
+	urls := []string{
+		srv.URL + "/ok",
+		"http://" + closedPort(t) + "/", // dead host
+		srv.URL + "/slow",               // timeout
+		srv.URL + "/huge",               // body over the limit
+		srv.URL + "/loop",               // redirect loop
+		srv.URL + "/cut",                // closed mid-body
+		srv.URL + "/hop",                // one redirect
+	}
+	list := strings.Join(urls, "\n") + "\nnot a url\nhttp://\n" + urls[0] + "\n"
+	o := Options{Timeout: 300 * time.Millisecond, MaxBody: 10000, MaxRedirects: 3, RetryBackoff: 10 * time.Millisecond, Retries: 1}
+	local := newCollector(t)
+	_, err := Stream(context.Background(), strings.NewReader(list), o, local.emit)
+	require.NoError(t, err)
+
+	f := Frontier{JetStream: js, Name: "bad", Partitions: 4, AckWait: 5 * time.Second, LeaseTTL: 2 * time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wait := startWorkers(t, ctx, f, 2, WorkOptions{})
+	rep, err := f.Crawl(ctx, strings.NewReader(list), Options{Mode: Concurrent, Timeout: o.Timeout, MaxBody: o.MaxBody,
+		MaxRedirects: o.MaxRedirects, RetryBackoff: o.RetryBackoff, Retries: o.Retries})
+	require.NoError(t, err)
+	wait()
+	dist := newCollector(t)
+	for _, r := range rep.Concurrent.Results {
+		require.NoError(t, dist.emit(Event{Result: &r}))
+	}
+	assert.Equal(t, local.comparable(), dist.comparable())
+	require.Len(t, rep.Problems, 2, "the malformed lines")
+	assert.Equal(t, 8, rep.Problems[0].Line)
+	r := rep.Concurrent.Results
+	require.Len(t, r, len(urls))
+	assert.Equal(t, []int{1, 10}, r[0].Lines)
+	assert.ErrorIs(t, r[2].Err, ErrTimeout)
+	assert.ErrorIs(t, r[2].Err, context.DeadlineExceeded)
+	assert.ErrorIs(t, r[3].Err, ErrBodyTooLarge)
+	assert.ErrorIs(t, r[4].Err, ErrTooManyRedirects)
+	assert.Equal(t, 2, r[1].Attempts, "the dead host was retried once")
+	assert.Equal(t, 1, rep.Concurrent.Duplicates)
+	assert.Equal(t, 5, rep.Concurrent.Errors)
+}
+
+// A coordinator stopped midway and started again on the same store
+// reports every URL once, and fetches none of those already reported.
+func TestFrontierServeResumes(t *testing.T) {
+	srv := startLatencyServer(t, 4, 2*time.Millisecond)
+	_, js := startNATS(t, "")
+	urls := srv.list(400)
+	list := strings.Join(urls, "\n")
+	f := Frontier{JetStream: js, Name: "resume", Partitions: 8, AckWait: 2 * time.Second, LeaseTTL: time.Second, Window: 150}
+	o := Options{Concurrency: 4, HostConcurrency: 1}
+
+	wctx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	wait := startWorkers(t, wctx, f, 2, WorkOptions{})
+	first := newCollector(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := f.Serve(ctx, strings.NewReader(list), o, func(ev Event) error {
+		_ = first.emit(ev)
+		if len(first.results) == 100 {
+			cancel() // the coordinator stops midway
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.True(t, run.Interrupted)
+	done := make(map[string]bool)
+	for _, r := range first.results {
+		if r.Err == nil {
+			done[r.URL] = true
+		}
+	}
+	require.GreaterOrEqual(t, len(done), 100)
+	require.Less(t, len(done), len(urls), "stopped midway")
+	before := srv.counts()
+
+	second := newCollector(t)
+	run, err = f.Serve(context.Background(), strings.NewReader(list), o, second.emit)
+	require.NoError(t, err)
+	wait()
+	assert.Len(t, second.results, len(urls), "every URL once")
+	assert.Equal(t, len(urls), run.OK)
+	after := srv.counts()
+	for _, u := range urls {
+		path := u[strings.Index(u[7:], "/")+7:]
+		if done[u] {
+			assert.Equal(t, before[path], after[path], "%s was done before the restart: not fetched again", u)
+		}
+		assert.Positive(t, after[path], u)
+	}
+}
