@@ -214,6 +214,7 @@ func parseWorkMessage(data []byte) (line int, url string, err error) {
 // kinds of its error so that errors.Is still works at the coordinator.
 type wireResult struct {
 	Key    string   `json:"key"`
+	Seq    uint64   `json:"seq,omitempty"` // the work message's sequence in the work stream
 	Line   int      `json:"line"`
 	Worker string   `json:"worker"`
 	Kinds  []string `json:"kinds,omitempty"`

@@ -161,6 +161,12 @@ type coordinator struct {
 	meta jetstream.KeyValue
 	mark progressMark
 
+	// Resuming: results up to replayTo were published before this Serve;
+	// work holds URLs from workFirst on.
+	replayTo  uint64
+	work      jetstream.Stream
+	workFirst uint64
+
 	emitMu  sync.Mutex // orders emission; taken before mu
 	emitErr error
 	stats   runStats
@@ -184,6 +190,21 @@ func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) e
 	stopOnCancel := context.AfterFunc(ctx, func() { c.halt(context.Cause(ctx)) })
 	defer stopOnCancel()
 
+	// The results published before this Serve are a resumed crawl's: the
+	// work messages of those still in the queue (their worker died before
+	// its acknowledgement got through) are deleted, not fetched again.
+	if rs, err := c.js.Stream(ctx, c.f.resultStream()); err == nil {
+		if info, err := rs.Info(ctx); err == nil {
+			c.replayTo = info.State.LastSeq
+		}
+	}
+	if c.replayTo > 0 {
+		if ws, err := c.js.Stream(ctx, c.f.workStream()); err == nil {
+			if info, err := ws.Info(ctx); err == nil && info.State.Msgs > 0 {
+				c.work, c.workFirst = ws, info.State.FirstSeq
+			}
+		}
+	}
 	cons, err := c.js.OrderedConsumer(ctx, c.f.resultStream(), jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return nil, fmt.Errorf("crawl: reading the results: %w", err)
@@ -202,6 +223,11 @@ func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) e
 					return
 				}
 				continue // the ordered consumer recovers by itself
+			}
+			if c.work != nil {
+				if md, err := m.Metadata(); err == nil && md.Sequence.Stream <= c.replayTo {
+					c.dropQueued(ctx, m.Data())
+				}
 			}
 			c.onResult(m.Data())
 		}
@@ -507,6 +533,20 @@ func (c *coordinator) onResult(data []byte) {
 	c.mu.Lock()
 	c.checkDone()
 	c.mu.Unlock()
+}
+
+// dropQueued deletes the work message of a result published before this
+// Serve if it is still queued.
+func (c *coordinator) dropQueued(ctx context.Context, data []byte) {
+	var w struct {
+		Seq uint64 `json:"seq"`
+	}
+	if json.Unmarshal(data, &w) != nil || w.Seq < c.workFirst {
+		return
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = c.work.DeleteMsg(dctx, w.Seq) // gone already: acknowledged after all
 }
 
 // report emits a URL's result with its lines.

@@ -171,6 +171,7 @@ type heldURL struct {
 	line int
 	url  string
 	part int
+	seq  uint64 // the first message's stream sequence
 	msgs []jetstream.Msg
 }
 
@@ -491,7 +492,13 @@ func (s *session) hold(m jetstream.Msg, n int) *heldURL {
 	}
 	repeat := len(h.msgs) > 1
 	s.mu.Unlock()
-	if md, err := m.Metadata(); err == nil && md.NumDelivered > maxDeliveries {
+	md, err := m.Metadata()
+	if err == nil && h.seq == 0 {
+		s.mu.Lock()
+		h.seq = md.Sequence.Stream
+		s.mu.Unlock()
+	}
+	if err == nil && md.NumDelivered > maxDeliveries {
 		res := Result{URL: url, Err: ErrRedelivered, Error: fmt.Sprintf("%v (%d times)", ErrRedelivered, md.NumDelivered-1)}
 		if err := s.publish(k, res); err != nil {
 			s.cancel(err)
@@ -592,7 +599,7 @@ func (s *session) publish(k stableKey, res Result) error {
 		return nil // handed back meanwhile
 	}
 	res.Lines = nil
-	data, err := json.Marshal(wireResult{Key: k.String(), Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
+	data, err := json.Marshal(wireResult{Key: k.String(), Seq: h.seq, Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
 	if err == nil {
 		var fu jetstream.PubAckFuture
 		if fu, err = s.f.JetStream.PublishAsync(s.f.resultSubject(), data); err == nil {
