@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/crawler/crawl"
-	"github.com/geventgo/geventgo/crawler/internal/natsembed"
+	"github.com/geventgo/geventgo/internal/natsembed"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -131,9 +131,13 @@ func startDist(ctx context.Context, d distFlags, cmd string, o crawl.Options, st
 		if err != nil {
 			return fail(err)
 		}
+		childErr := stderr
+		if _, ok := stderr.(*os.File); !ok {
+			childErr = &lockedWriter{w: stderr} // the children's copiers share it
+		}
 		for i := range d.workers {
 			c := exec.Command(exe, "work", "-nats", url, "-name", d.name, "-id", fmt.Sprintf("worker%d-%d", i+1, os.Getpid()))
-			c.Stderr = stderr
+			c.Stderr = childErr
 			c.SysProcAttr = childAttr()
 			if err := c.Start(); err != nil {
 				return fail(fmt.Errorf("starting worker %d: %w", i+1, err))
@@ -232,4 +236,16 @@ func runWork(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "crawler work:", err)
 	return 1
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geventgo/geventgo/crawler/internal/natsembed"
+	"github.com/geventgo/geventgo/internal/natsembed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fasthttp"

@@ -224,12 +224,21 @@ func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) e
 				}
 				continue // the ordered consumer recovers by itself
 			}
-			if c.work != nil {
-				if md, err := m.Metadata(); err == nil && md.Sequence.Stream <= c.replayTo {
-					c.dropQueued(ctx, m.Data())
-				}
+			var batch []json.RawMessage
+			if json.Unmarshal(m.Data(), &batch) != nil {
+				continue // not ours to fail on: a stray message on the subject
 			}
-			c.onResult(m.Data())
+			replayed := false
+			if c.work != nil {
+				md, err := m.Metadata()
+				replayed = err == nil && md.Sequence.Stream <= c.replayTo
+			}
+			for _, data := range batch {
+				if replayed {
+					c.dropQueued(ctx, data)
+				}
+				c.onResult(data)
+			}
 		}
 	}()
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geventgo/geventgo/crawler/internal/natsembed"
+	"github.com/geventgo/geventgo/internal/natsembed"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"

@@ -159,9 +159,15 @@ type session struct {
 	acks   chan ackJob
 	fail   error // first failure of the acknowledger, under mu
 
-	mu    sync.Mutex
-	held  map[stableKey]*heldURL
-	parts map[int]*partition
+	mu        sync.Mutex
+	held      map[stableKey]*heldURL
+	parts     map[int]*partition
+	consumers map[int]jetstream.Consumer
+
+	batchMu     sync.Mutex
+	batch       []byte // a JSON array being built
+	batchHeld   []*heldURL
+	batchClosed bool
 }
 
 // heldURL is a URL whose messages this worker holds (more than one when
@@ -184,12 +190,12 @@ type partition struct {
 	releasing bool
 }
 
-// ackJob acknowledges msgs once their result's publication is confirmed
-// (fu nil: at once, a repeat of a URL already published).
+// ackJob acknowledges the messages of held URLs once their results'
+// publication is confirmed (fu nil: at once, repeats of URLs already
+// published).
 type ackJob struct {
 	fu   jetstream.PubAckFuture
-	msgs []jetstream.Msg
-	part int
+	held []*heldURL
 }
 
 func (s *session) leaseKey(p int) string { return "p." + strconv.Itoa(p) }
@@ -202,6 +208,7 @@ func (s *session) run() error {
 	s.acks = make(chan ackJob, 1024)
 	s.held = make(map[stableKey]*heldURL)
 	s.parts = make(map[int]*partition)
+	s.consumers = make(map[int]jetstream.Consumer)
 
 	ackerDone := make(chan struct{})
 	go func() { defer close(ackerDone); s.acknowledge() }()
@@ -228,6 +235,7 @@ func (s *session) run() error {
 	for _, ch := range fetching {
 		<-ch
 	}
+	s.closeBatches()
 	close(s.acks)
 	<-ackerDone
 	// What is still held was never handed to the engine or never
@@ -300,7 +308,7 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 }
 
 func (s *session) opCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(s.ctx, s.f.LeaseTTL/4)
+	return context.WithTimeout(s.ctx, s.f.LeaseTTL/2)
 }
 
 func (s *session) heartbeat() error {
@@ -330,14 +338,28 @@ func (s *session) balance() error {
 		owned[n] = p
 	}
 	s.mu.Unlock()
+	// Renewals go out at once: a round must end well within LeaseTTL
+	// however slow the server answers.
+	var lost error
+	var lostMu sync.Mutex
+	var wg sync.WaitGroup
 	for n, p := range owned {
-		rev, err := s.leases.Update(ctx, s.leaseKey(n), []byte(s.id), p.rev)
-		if err != nil {
-			return fmt.Errorf("%w %d: %w", errLeaseLost, n, err)
-		}
-		s.mu.Lock()
-		p.rev = rev
-		s.mu.Unlock()
+		wg.Go(func() {
+			rev, err := s.leases.Update(ctx, s.leaseKey(n), []byte(s.id), p.rev)
+			if err != nil {
+				lostMu.Lock()
+				lost = fmt.Errorf("%w %d: %w", errLeaseLost, n, err)
+				lostMu.Unlock()
+				return
+			}
+			s.mu.Lock()
+			p.rev = rev
+			s.mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if lost != nil {
+		return lost
 	}
 	keys, err := s.leases.Keys(ctx)
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -362,19 +384,29 @@ func (s *session) balance() error {
 		h := fnv.New32a()
 		h.Write([]byte(s.id))
 		start := int(h.Sum32() % uint32(s.f.Partitions))
-		for i := 0; i < s.f.Partitions && active < share; i++ {
-			n := (start + i) % s.f.Partitions
-			if owned[n] != nil || taken[s.leaseKey(n)] {
-				continue
+		var claims []int
+		for i := 0; i < s.f.Partitions && active+len(claims) < share; i++ {
+			if n := (start + i) % s.f.Partitions; owned[n] == nil && !taken[s.leaseKey(n)] {
+				claims = append(claims, n)
 			}
-			rev, err := s.leases.Create(ctx, s.leaseKey(n), []byte(s.id))
-			if err != nil {
-				continue // another worker was quicker
-			}
-			if err := s.take(ctx, n, rev); err != nil {
-				return err
-			}
-			active++
+		}
+		var failed error
+		for _, n := range claims {
+			wg.Go(func() {
+				rev, err := s.leases.Create(ctx, s.leaseKey(n), []byte(s.id))
+				if err != nil {
+					return // another worker was quicker
+				}
+				if err := s.take(ctx, n, rev); err != nil {
+					lostMu.Lock()
+					failed = err
+					lostMu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if failed != nil {
+			return failed
 		}
 	case active > share:
 		// Give up the partitions holding the fewest URLs: they stop
@@ -427,10 +459,18 @@ func closedChan(ch chan struct{}) bool {
 
 // take starts fetching partition n, whose lease this worker now holds.
 func (s *session) take(ctx context.Context, n int, rev uint64) error {
-	cons, err := s.f.JetStream.Consumer(ctx, s.f.workStream(), "p"+strconv.Itoa(n))
-	if err != nil {
-		_ = s.leases.Delete(ctx, s.leaseKey(n), jetstream.LastRevision(rev))
-		return fmt.Errorf("crawl: consumer of partition %d: %w", n, err)
+	s.mu.Lock()
+	cons := s.consumers[n]
+	s.mu.Unlock()
+	if cons == nil {
+		var err error
+		if cons, err = s.f.JetStream.Consumer(ctx, s.f.workStream(), "p"+strconv.Itoa(n)); err != nil {
+			_ = s.leases.Delete(ctx, s.leaseKey(n), jetstream.LastRevision(rev))
+			return fmt.Errorf("crawl: consumer of partition %d: %w", n, err)
+		}
+		s.mu.Lock()
+		s.consumers[n] = cons
+		s.mu.Unlock()
 	}
 	pctx, cancel := context.WithCancel(s.ctx)
 	p := &partition{rev: rev, cancel: cancel, fetching: make(chan struct{})}
@@ -441,32 +481,47 @@ func (s *session) take(ctx context.Context, n int, rev uint64) error {
 	return nil
 }
 
-// fetchWait is how long one pull request waits for messages.
-const fetchWait = time.Second
+// prefetch is how many URLs of one partition the client pulls ahead.
+const prefetch = 64
 
 // fetch pulls partition n's URLs and hands them to the engine until
 // pctx is done; a URL pulled but not handed over goes back to the queue.
 func (s *session) fetch(pctx context.Context, n int, cons jetstream.Consumer, done chan struct{}) {
 	defer close(done)
-	for pctx.Err() == nil {
-		batch, err := cons.Fetch(64, jetstream.FetchMaxWait(fetchWait))
+	it, err := cons.Messages(jetstream.PullMaxMessages(prefetch))
+	if err != nil {
+		s.cancel(fmt.Errorf("crawl: pulling partition %d: %w", n, err))
+		return
+	}
+	// Drain: what was pulled ahead is still delivered (and handed back).
+	stop := context.AfterFunc(pctx, it.Drain)
+	defer stop()
+	for {
+		m, err := it.Next()
 		if err != nil {
-			select {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			select { // a missed heartbeat and the like: the iterator goes on
 			case <-pctx.Done():
-			case <-time.After(100 * time.Millisecond):
+				it.Stop()
+				return
+			case <-time.After(10 * time.Millisecond):
 			}
 			continue
 		}
-		for m := range batch.Messages() {
-			h := s.hold(m, n)
-			if h == nil {
-				continue
-			}
-			select {
-			case s.in <- h:
-			case <-pctx.Done():
-				s.handBack(h.key, m)
-			}
+		if pctx.Err() != nil {
+			_ = m.Nak()
+			continue
+		}
+		h := s.hold(m, n)
+		if h == nil {
+			continue
+		}
+		select {
+		case s.in <- h:
+		case <-pctx.Done():
+			s.handBack(h.key, m)
 		}
 	}
 }
@@ -583,13 +638,23 @@ func (s *session) emit(ev Event) error {
 		delete(s.held, stableKeyOf(ev.Duplicate.URL))
 		s.mu.Unlock()
 		if h != nil {
-			s.acks <- ackJob{msgs: h.msgs, part: h.part}
+			s.acks <- ackJob{held: []*heldURL{h}}
 		}
 	}
 	return nil
 }
 
-// publish sends key's result and queues its messages' acknowledgement.
+// Results are published in batches of up to resultBatch (or
+// resultBatchBytes), at most resultDelay after the first: one message,
+// one store and one delivery for many URLs.
+const (
+	resultBatch      = 32
+	resultBatchBytes = 256 << 10
+	resultDelay      = 2 * time.Millisecond
+)
+
+// publish queues key's result for the next batch; its messages are
+// acknowledged once the batch is stored.
 func (s *session) publish(k stableKey, res Result) error {
 	s.mu.Lock()
 	h := s.held[k]
@@ -600,23 +665,75 @@ func (s *session) publish(k stableKey, res Result) error {
 	}
 	res.Lines = nil
 	data, err := json.Marshal(wireResult{Key: k.String(), Seq: h.seq, Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
-	if err == nil {
-		var fu jetstream.PubAckFuture
-		if fu, err = s.f.JetStream.PublishAsync(s.f.resultSubject(), data); err == nil {
-			s.acks <- ackJob{fu: fu, msgs: h.msgs, part: h.part}
-			return nil
-		}
+	if err != nil {
+		s.handBackAll([]*heldURL{h})
+		return fmt.Errorf("crawl: encoding a result: %w", err)
 	}
-	for _, m := range h.msgs {
-		_ = m.Nak()
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	if s.batchClosed {
+		s.handBackAll([]*heldURL{h})
+		return nil
 	}
-	s.mu.Lock()
-	s.doneLocked(h.part, len(h.msgs))
-	s.mu.Unlock()
-	return fmt.Errorf("crawl: publishing a result: %w", err)
+	if len(s.batch) == 0 {
+		s.batch = append(s.batch, '[')
+		time.AfterFunc(resultDelay, func() {
+			s.batchMu.Lock()
+			defer s.batchMu.Unlock()
+			if err := s.flushLocked(); err != nil {
+				s.cancel(err)
+			}
+		})
+	} else {
+		s.batch = append(s.batch, ',')
+	}
+	s.batch = append(s.batch, data...)
+	s.batchHeld = append(s.batchHeld, h)
+	if len(s.batchHeld) >= resultBatch || len(s.batch) >= resultBatchBytes {
+		return s.flushLocked()
+	}
+	return nil
 }
 
-// acknowledge acknowledges each job's messages once its result is
+// flushLocked publishes the batch (batchMu held).
+func (s *session) flushLocked() error {
+	if len(s.batchHeld) == 0 || s.batchClosed {
+		return nil
+	}
+	held := s.batchHeld
+	fu, err := s.f.JetStream.PublishAsync(s.f.resultSubject(), append(s.batch, ']'))
+	s.batch, s.batchHeld = nil, nil
+	if err != nil {
+		s.handBackAll(held)
+		return fmt.Errorf("crawl: publishing results: %w", err)
+	}
+	s.acks <- ackJob{fu: fu, held: held}
+	return nil
+}
+
+// closeBatches publishes what is batched; later results are handed back.
+func (s *session) closeBatches() {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	if err := s.flushLocked(); err != nil {
+		s.cancel(err)
+	}
+	s.batchClosed = true
+}
+
+// handBackAll returns the messages of held URLs to the queue.
+func (s *session) handBackAll(held []*heldURL) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range held {
+		for _, m := range h.msgs {
+			_ = m.Nak()
+		}
+		s.doneLocked(h.part, len(h.msgs))
+	}
+}
+
+// acknowledge acknowledges each job's messages once its results are
 // stored, in order; a failed publication ends the session (its URLs are
 // handed back).
 func (s *session) acknowledge() {
@@ -628,24 +745,26 @@ func (s *session) acknowledge() {
 			case <-j.fu.Ok():
 			case err := <-j.fu.Err():
 				ok = false
-				s.cancel(fmt.Errorf("crawl: publishing a result: %w", err))
+				s.cancel(fmt.Errorf("crawl: publishing results: %w", err))
 			case <-t.C:
 				ok = false
-				s.cancel(errors.New("crawl: publishing a result: no answer within AckWait"))
+				s.cancel(errors.New("crawl: publishing results: no answer within AckWait"))
 			}
 			t.Stop()
 		}
-		for _, m := range j.msgs {
-			if ok {
-				_ = m.Ack()
-			} else {
-				_ = m.Nak()
-			}
+		if !ok {
+			s.handBackAll(j.held)
+			continue
 		}
 		s.mu.Lock()
-		s.doneLocked(j.part, len(j.msgs))
-		if ok && j.fu != nil {
-			s.stats.Published++
+		for _, h := range j.held {
+			for _, m := range h.msgs {
+				_ = m.Ack()
+			}
+			s.doneLocked(h.part, len(h.msgs))
+		}
+		if j.fu != nil {
+			s.stats.Published += len(j.held)
 		}
 		s.mu.Unlock()
 	}
