@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -194,20 +195,37 @@ func partitionOf(rawURL string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-// A work message is "<line> <url>": the URL's first line in the list.
-func workMessage(line int, url string) []byte {
-	return []byte(strconv.Itoa(line) + " " + url)
+// A work message is a batch of URLs of one partition, a line
+// "<line> <url>" each: the URL's first line in the list.
+func appendWork(msg []byte, line int, url string) []byte {
+	msg = strconv.AppendInt(msg, int64(line), 10)
+	msg = append(msg, ' ')
+	msg = append(msg, url...)
+	return append(msg, '\n')
 }
 
-func parseWorkMessage(data []byte) (line int, url string, err error) {
-	l, u, ok := strings.Cut(string(data), " ")
-	if ok {
-		line, err = strconv.Atoi(l)
+// workBatch is the most URLs in one work message.
+const workBatch = 16
+
+type workEntry struct {
+	line int
+	url  string
+}
+
+func parseWorkMessage(data []byte) ([]workEntry, error) {
+	var entries []workEntry
+	for l := range strings.Lines(string(data)) {
+		ls, u, ok := strings.Cut(strings.TrimSuffix(l, "\n"), " ")
+		line, err := strconv.Atoi(ls)
+		if !ok || err != nil || u == "" {
+			return nil, fmt.Errorf("crawl: malformed work message %q", data)
+		}
+		entries = append(entries, workEntry{line, u})
 	}
-	if !ok || err != nil || u == "" {
-		return 0, "", fmt.Errorf("crawl: malformed work message %q", data)
+	if len(entries) == 0 {
+		return nil, errors.New("crawl: empty work message")
 	}
-	return line, u, nil
+	return entries, nil
 }
 
 // wireResult is a result message: the Result without its lines, with the
@@ -215,6 +233,7 @@ func parseWorkMessage(data []byte) (line int, url string, err error) {
 type wireResult struct {
 	Key    string   `json:"key"`
 	Seq    uint64   `json:"seq,omitempty"` // the work message's sequence in the work stream
+	N      int      `json:"n,omitempty"`   // the URLs in that message
 	Line   int      `json:"line"`
 	Worker string   `json:"worker"`
 	Kinds  []string `json:"kinds,omitempty"`
@@ -320,13 +339,22 @@ func (f Frontier) setup(ctx context.Context, o Options) (Frontier, jetstream.Key
 	}); err != nil {
 		return f, nil, fmt.Errorf("crawl: results stream: %w", err)
 	}
+	// The partitions' consumers are created all at once: one round trip.
+	errs := make([]error, f.Partitions)
+	var wg sync.WaitGroup
 	for p := range f.Partitions {
-		if _, err := js.CreateOrUpdateConsumer(ctx, f.workStream(), jetstream.ConsumerConfig{
-			Durable: "p" + strconv.Itoa(p), FilterSubject: f.workSubject(p),
-			AckPolicy: jetstream.AckExplicitPolicy, AckWait: f.AckWait, MaxDeliver: -1, MaxAckPending: 20000,
-		}); err != nil {
-			return f, nil, fmt.Errorf("crawl: consumer of partition %d: %w", p, err)
-		}
+		wg.Go(func() {
+			if _, err := js.CreateOrUpdateConsumer(ctx, f.workStream(), jetstream.ConsumerConfig{
+				Durable: "p" + strconv.Itoa(p), FilterSubject: f.workSubject(p),
+				AckPolicy: jetstream.AckExplicitPolicy, AckWait: f.AckWait, MaxDeliver: -1, MaxAckPending: 20000,
+			}); err != nil {
+				errs[p] = fmt.Errorf("crawl: consumer of partition %d: %w", p, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return f, nil, err
 	}
 	if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: f.leaseBucket(), TTL: f.LeaseTTL, Storage: jetstream.FileStorage,

@@ -166,6 +166,7 @@ type coordinator struct {
 	replayTo  uint64
 	work      jetstream.Stream
 	workFirst uint64
+	replayed  map[uint64]*replayedBatch // by work message sequence
 
 	emitMu  sync.Mutex // orders emission; taken before mu
 	emitErr error
@@ -202,6 +203,7 @@ func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) e
 		if ws, err := c.js.Stream(ctx, c.f.workStream()); err == nil {
 			if info, err := ws.Info(ctx); err == nil && info.State.Msgs > 0 {
 				c.work, c.workFirst = ws, info.State.FirstSeq
+				c.replayed = make(map[uint64]*replayedBatch)
 			}
 		}
 	}
@@ -235,9 +237,14 @@ func (c *coordinator) run(ctx context.Context, src func(yield func(item) bool) e
 			}
 			for _, data := range batch {
 				if replayed {
-					c.dropQueued(ctx, data)
+					c.noteReplayed(data)
 				}
 				c.onResult(data)
+			}
+			if replayed {
+				if md, err := m.Metadata(); err == nil && md.Sequence.Stream == c.replayTo {
+					c.compact(ctx)
+				}
 			}
 		}
 	}()
@@ -348,7 +355,36 @@ func (c *coordinator) read(ctx context.Context, src func(yield func(item) bool) 
 	sum := sha256.New()
 	resuming := c.mark.Line > 0
 	var pending []jetstream.PubAckFuture
+	// URLs are enqueued in batches of up to workBatch of one partition:
+	// one message, one store, one delivery and one acknowledgement for
+	// many URLs. A batch's message id is the hash of its URLs' keys: the
+	// same list batches the same way, so a repeat is dropped.
+	type batch struct {
+		msg, keys []byte
+		n         int
+	}
+	bufs := make([]*batch, c.f.Partitions)
+	since := 0 // URLs enqueued since the last mark
+	send := func(p int) error {
+		b := bufs[p]
+		bufs[p] = nil
+		id := sha256.Sum256(b.keys)
+		fu, err := c.js.PublishAsync(c.f.workSubject(p), b.msg, jetstream.WithMsgID(hex.EncodeToString(id[:16])))
+		if err != nil {
+			return &enqueueError{err}
+		}
+		pending = append(pending, fu)
+		return nil
+	}
 	flush := func() error {
+		for p, b := range bufs {
+			if b != nil {
+				if err := send(p); err != nil {
+					return err
+				}
+			}
+		}
+		since = 0
 		for _, fu := range pending {
 			select {
 			case <-fu.Ok():
@@ -370,12 +406,22 @@ func (c *coordinator) read(ctx context.Context, src func(yield func(item) bool) 
 		return nil
 	}
 	publish := func(k stableKey, line int, url string) error {
-		fu, err := c.js.PublishAsync(c.f.workSubject(partitionOf(url, c.f.Partitions)), workMessage(line, url), jetstream.WithMsgID(k.String()))
-		if err != nil {
-			return &enqueueError{err}
+		p := partitionOf(url, c.f.Partitions)
+		b := bufs[p]
+		if b == nil {
+			b = &batch{}
+			bufs[p] = b
 		}
-		pending = append(pending, fu)
-		if len(pending) >= 1024 {
+		b.msg = appendWork(b.msg, line, url)
+		b.keys = append(b.keys, k[:]...)
+		b.n++
+		since++
+		if b.n >= workBatch {
+			if err := send(p); err != nil {
+				return err
+			}
+		}
+		if since >= 1024 {
 			return flush()
 		}
 		return nil
@@ -414,7 +460,7 @@ func (c *coordinator) read(ctx context.Context, src func(yield func(item) bool) 
 			}
 		}
 		writeItem(sum, it)
-		if !c.add(it, resuming, publish, &failed) {
+		if !c.add(it, resuming, publish, flush, &failed) {
 			return false
 		}
 		if resuming && it.line == c.mark.Line {
@@ -437,7 +483,7 @@ func (c *coordinator) read(ctx context.Context, src func(yield func(item) bool) 
 	c.mu.Lock()
 	stopped, last := c.stopped, c.lastLine
 	c.mu.Unlock()
-	if !stopped && (len(pending) > 0 || last > c.mark.Line) {
+	if !stopped && (since > 0 || len(pending) > 0 || last > c.mark.Line) {
 		if err := flush(); err != nil {
 			return err
 		}
@@ -461,7 +507,7 @@ func writeItem(h hash.Hash, it item) {
 // add takes one item of the list: a bad line or a duplicate is reported,
 // a new URL is enqueued (unless resuming, when it is assumed queued) or,
 // if a result for it is already known, reported. False stops the reading.
-func (c *coordinator) add(it item, resuming bool, publish func(stableKey, int, string) error, failed *error) bool {
+func (c *coordinator) add(it item, resuming bool, publish func(stableKey, int, string) error, flush func() error, failed *error) bool {
 	if it.problem != nil {
 		c.mu.Lock()
 		c.lastLine = it.line
@@ -482,6 +528,14 @@ func (c *coordinator) add(it item, resuming bool, publish func(stableKey, int, s
 		c.mu.Unlock()
 		c.send(Event{Duplicate: &Duplicate{Line: it.line, URL: it.url, FirstLine: int(-first)}}, func(s *runStats) { s.duplicates++ })
 		return true
+	}
+	if len(c.open) >= c.f.Window && !c.stopped {
+		// The batches being filled go out before waiting for results.
+		c.mu.Unlock()
+		if *failed = flush(); *failed != nil {
+			return false
+		}
+		c.mu.Lock()
 	}
 	for len(c.open) >= c.f.Window && !c.stopped {
 		c.room.Wait()
@@ -544,18 +598,61 @@ func (c *coordinator) onResult(data []byte) {
 	c.mu.Unlock()
 }
 
-// dropQueued deletes the work message of a result published before this
-// Serve if it is still queued.
-func (c *coordinator) dropQueued(ctx context.Context, data []byte) {
-	var w struct {
-		Seq uint64 `json:"seq"`
-	}
-	if json.Unmarshal(data, &w) != nil || w.Seq < c.workFirst {
+// noteReplayed records a result published before this Serve whose
+// work message may still be queued.
+func (c *coordinator) noteReplayed(data []byte) {
+	w, k, err := decodeResult(data)
+	if err != nil || w.Seq < c.workFirst || w.N == 0 {
 		return
 	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_ = c.work.DeleteMsg(dctx, w.Seq) // gone already: acknowledged after all
+	b := c.replayed[w.Seq]
+	if b == nil {
+		b = &replayedBatch{n: w.N, keys: make(map[stableKey]bool)}
+		c.replayed[w.Seq] = b
+	}
+	b.keys[k] = true
+}
+
+// replayedBatch is a work message some of whose URLs have results.
+type replayedBatch struct {
+	n    int
+	keys map[stableKey]bool
+}
+
+// compact, once the results published before this Serve are read, takes
+// out of the queue what they did: a work message whose URLs all have
+// results is deleted (its worker died before acknowledging it), one
+// with some is replaced by one with the rest. So a resumed crawl fetches
+// none of the URLs it has results for.
+func (c *coordinator) compact(ctx context.Context) {
+	for seq, b := range c.replayed {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if len(b.keys) < b.n {
+			raw, err := c.work.GetMsg(dctx, seq)
+			if err != nil {
+				cancel()
+				continue // gone: acknowledged after all
+			}
+			entries, _ := parseWorkMessage(raw.Data)
+			var rest, keys []byte
+			for _, e := range entries {
+				if k := stableKeyOf(e.url); !b.keys[k] {
+					rest = appendWork(rest, e.line, e.url)
+					keys = append(keys, k[:]...)
+				}
+			}
+			if len(rest) > 0 {
+				id := sha256.Sum256(keys)
+				if _, err := c.js.Publish(dctx, raw.Subject, rest, jetstream.WithMsgID(hex.EncodeToString(id[:16]))); err != nil {
+					cancel()
+					continue // left as it is: fetched again, reported once
+				}
+			}
+		}
+		_ = c.work.DeleteMsg(dctx, seq)
+		cancel()
+	}
+	c.replayed = nil
 }
 
 // report emits a URL's result with its lines.

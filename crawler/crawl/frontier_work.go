@@ -136,7 +136,7 @@ func (f Frontier) join(ctx context.Context, wo WorkOptions, stats *WorkStats) (*
 		select { // not created yet: Serve has not started
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
@@ -177,8 +177,18 @@ type heldURL struct {
 	line int
 	url  string
 	part int
-	seq  uint64 // the first message's stream sequence
-	msgs []jetstream.Msg
+	msgs []*heldMsg
+}
+
+// heldMsg is a work message held: a batch of URLs of one partition,
+// acknowledged once every one of them is published.
+type heldMsg struct {
+	m    jetstream.Msg
+	part int
+	seq  uint64 // its stream sequence
+	n    int    // URLs in it
+	left int    // URLs not yet published
+	done bool   // acknowledged or handed back
 }
 
 // partition is a partition this worker holds the lease of.
@@ -242,9 +252,7 @@ func (s *session) run() error {
 	// finished: back to the queue, and the leases are freed at once.
 	s.mu.Lock()
 	for _, h := range s.held {
-		for _, m := range h.msgs {
-			_ = m.Nak()
-		}
+		s.settleLocked(h, false)
 	}
 	s.held = nil
 	parts := s.parts
@@ -272,7 +280,7 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 		return err
 	}
 	// Let workers started together register before shares are computed.
-	settle := time.NewTimer(min(100*time.Millisecond, s.f.LeaseTTL/4))
+	settle := time.NewTimer(min(20*time.Millisecond, s.f.LeaseTTL/4))
 	defer settle.Stop()
 	for {
 		select {
@@ -514,73 +522,99 @@ func (s *session) fetch(pctx context.Context, n int, cons jetstream.Consumer, do
 			_ = m.Nak()
 			continue
 		}
-		h := s.hold(m, n)
-		if h == nil {
-			continue
-		}
-		select {
-		case s.in <- h:
-		case <-pctx.Done():
-			s.handBack(h.key, m)
+	handOver:
+		for _, h := range s.hold(m, n) {
+			select {
+			case s.in <- h:
+			case <-pctx.Done():
+				s.handBack(m)
+				break handOver
+			}
 		}
 	}
 }
 
-// hold registers a message of partition n; nil when there is nothing
-// to fetch for it (malformed, delivered too often, or a repeat).
-func (s *session) hold(m jetstream.Msg, n int) *heldURL {
-	line, url, err := parseWorkMessage(m.Data())
+// hold registers a message of partition n and returns its URLs the
+// engine does not have yet (none when it is malformed or was delivered
+// too often).
+func (s *session) hold(m jetstream.Msg, n int) []*heldURL {
+	entries, err := parseWorkMessage(m.Data())
 	if err != nil {
-		_ = m.Term() // not a URL: nothing will ever do it
+		_ = m.Term() // not URLs: nothing will ever do it
 		return nil
 	}
-	k := stableKeyOf(url)
-	s.mu.Lock()
-	h := s.held[k]
-	if h == nil {
-		h = &heldURL{key: k, line: line, url: url, part: n}
-		s.held[k] = h
+	hm := &heldMsg{m: m, part: n, n: len(entries), left: len(entries)}
+	md, mdErr := m.Metadata()
+	if mdErr == nil {
+		hm.seq = md.Sequence.Stream
 	}
-	h.msgs = append(h.msgs, m)
+	var fresh []*heldURL
+	s.mu.Lock()
 	if p := s.parts[n]; p != nil {
 		p.open++
 	}
-	repeat := len(h.msgs) > 1
-	s.mu.Unlock()
-	md, err := m.Metadata()
-	if err == nil && h.seq == 0 {
-		s.mu.Lock()
-		h.seq = md.Sequence.Stream
-		s.mu.Unlock()
+	for _, e := range entries {
+		k := stableKeyOf(e.url)
+		h := s.held[k]
+		if h == nil {
+			h = &heldURL{key: k, line: e.line, url: e.url, part: n}
+			s.held[k] = h
+			fresh = append(fresh, h)
+		}
+		h.msgs = append(h.msgs, hm)
 	}
-	if err == nil && md.NumDelivered > maxDeliveries {
-		res := Result{URL: url, Err: ErrRedelivered, Error: fmt.Sprintf("%v (%d times)", ErrRedelivered, md.NumDelivered-1)}
-		if err := s.publish(k, res); err != nil {
-			s.cancel(err)
+	s.mu.Unlock()
+	if mdErr == nil && md.NumDelivered > maxDeliveries {
+		for _, h := range fresh {
+			res := Result{URL: h.url, Err: ErrRedelivered, Error: fmt.Sprintf("%v (%d times)", ErrRedelivered, md.NumDelivered-1)}
+			if err := s.publish(h.key, res); err != nil {
+				s.cancel(err)
+			}
 		}
 		return nil
 	}
-	if repeat {
-		return nil // the engine has it: its result acknowledges both
-	}
-	return h
+	return fresh
 }
 
-// handBack returns one message of key to the queue.
-func (s *session) handBack(k stableKey, m jetstream.Msg) {
-	_ = m.Nak()
+// handBack returns a message to the queue: its URLs the engine does not
+// have are forgotten.
+func (s *session) handBack(m jetstream.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := s.held[k]
-	if h == nil {
-		return
+	for k, h := range s.held {
+		for _, hm := range h.msgs {
+			if hm.m == m && !hm.done {
+				hm.done = true
+				_ = m.Nak()
+				s.doneLocked(hm.part, 1)
+			}
+		}
+		h.msgs = slices.DeleteFunc(h.msgs, func(hm *heldMsg) bool { return hm.m == m })
+		if len(h.msgs) == 0 {
+			delete(s.held, k)
+		}
 	}
-	if i := slices.Index(h.msgs, m); i >= 0 {
-		h.msgs = slices.Delete(h.msgs, i, i+1)
-		s.doneLocked(h.part, 1)
-	}
-	if len(h.msgs) == 0 {
-		delete(s.held, k)
+}
+
+// settleLocked is the end of h on this worker: published (each of its
+// messages with no URL left is acknowledged) or not (its messages go
+// back to the queue, to be fetched by whoever holds the partition).
+func (s *session) settleLocked(h *heldURL, published bool) {
+	for _, hm := range h.msgs {
+		if hm.done {
+			continue
+		}
+		hm.left--
+		if published && hm.left > 0 {
+			continue
+		}
+		hm.done = true
+		if published {
+			_ = hm.m.Ack()
+		} else {
+			_ = hm.m.Nak()
+		}
+		s.doneLocked(hm.part, 1)
 	}
 }
 
@@ -617,17 +651,11 @@ func (s *session) emit(ev Event) error {
 		if s.ctx.Err() != nil && res.Err != nil &&
 			(res.Attempts == 0 || errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.Cause(s.ctx))) {
 			s.mu.Lock()
-			h := s.held[k]
-			delete(s.held, k)
-			if h != nil {
-				s.doneLocked(h.part, len(h.msgs))
+			if h := s.held[k]; h != nil {
+				delete(s.held, k)
+				s.settleLocked(h, false)
 			}
 			s.mu.Unlock()
-			if h != nil {
-				for _, m := range h.msgs {
-					_ = m.Nak()
-				}
-			}
 			return nil
 		}
 		return s.publish(k, res)
@@ -664,7 +692,7 @@ func (s *session) publish(k stableKey, res Result) error {
 		return nil // handed back meanwhile
 	}
 	res.Lines = nil
-	data, err := json.Marshal(wireResult{Key: k.String(), Seq: h.seq, Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
+	data, err := json.Marshal(wireResult{Key: k.String(), Seq: h.msgs[0].seq, N: h.msgs[0].n, Line: h.line, Worker: s.id, Kinds: kindsOf(res.Err), Result: res})
 	if err != nil {
 		s.handBackAll([]*heldURL{h})
 		return fmt.Errorf("crawl: encoding a result: %w", err)
@@ -726,10 +754,7 @@ func (s *session) handBackAll(held []*heldURL) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, h := range held {
-		for _, m := range h.msgs {
-			_ = m.Nak()
-		}
-		s.doneLocked(h.part, len(h.msgs))
+		s.settleLocked(h, false)
 	}
 }
 
@@ -758,10 +783,7 @@ func (s *session) acknowledge() {
 		}
 		s.mu.Lock()
 		for _, h := range j.held {
-			for _, m := range h.msgs {
-				_ = m.Ack()
-			}
-			s.doneLocked(h.part, len(h.msgs))
+			s.settleLocked(h, true)
 		}
 		if j.fu != nil {
 			s.stats.Published += len(j.held)
@@ -774,12 +796,16 @@ func (s *session) acknowledge() {
 // AckWait runs from now.
 func (s *session) confirm() {
 	s.mu.Lock()
-	var msgs []jetstream.Msg
+	msgs := make(map[*heldMsg]bool)
 	for _, h := range s.held {
-		msgs = append(msgs, h.msgs...)
+		for _, hm := range h.msgs {
+			if !hm.done {
+				msgs[hm] = true
+			}
+		}
 	}
 	s.mu.Unlock()
-	for _, m := range msgs {
-		_ = m.InProgress()
+	for hm := range msgs {
+		_ = hm.m.InProgress()
 	}
 }
