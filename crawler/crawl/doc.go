@@ -15,4 +15,9 @@
 // Concurrent mode runs each fetch as a task of a gevent.Pool of
 // Options.Concurrency green threads (gevent.IMapUnordered), so at most that
 // many are in flight.
+//
+// A Frontier shares one crawl among processes on many machines through NATS
+// JetStream: Frontier.Serve (or Crawl) enqueues the list and collects the
+// results, Frontier.Work fetches on each worker with the same engine, and
+// every URL is reported exactly once whatever dies on the way.
 package crawl
