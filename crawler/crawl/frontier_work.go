@@ -157,7 +157,6 @@ type session struct {
 	in     chan *heldURL
 	end    chan struct{} // closed: no more input (the crawl is done)
 	acks   chan ackJob
-	fail   error // first failure of the acknowledger, under mu
 
 	mu        sync.Mutex
 	held      map[stableKey]*heldURL
