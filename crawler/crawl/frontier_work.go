@@ -278,10 +278,28 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 	if err := s.heartbeat(); err != nil {
 		return err
 	}
+	// The crawl's end is seen at once, not at the next round.
+	watch, err := s.meta.Watch(s.ctx, keyState, jetstream.UpdatesOnly())
+	if err != nil {
+		return fmt.Errorf("crawl: watching the crawl's state: %w", err)
+	}
+	defer func() { _ = watch.Stop() }()
+	updates := watch.Updates()
+	done := func() error {
+		close(s.end)
+		s.mu.Lock()
+		for _, p := range s.parts {
+			p.cancel()
+		}
+		s.mu.Unlock()
+		<-engineDone
+		return errCrawlDone
+	}
 	// Let workers started together register before shares are computed.
 	settle := time.NewTimer(min(20*time.Millisecond, s.f.LeaseTTL/4))
 	defer settle.Stop()
 	for {
+		var err error
 		select {
 		case <-s.parent.Done():
 			return context.Cause(s.parent)
@@ -290,26 +308,24 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 				return fmt.Errorf("%w: %w", errEngineEnded, err)
 			}
 			return errEngineEnded
+		case e, ok := <-updates:
+			if !ok {
+				updates = nil // the rounds still see the end
+			} else if e != nil && string(e.Value()) == stateDone {
+				return done()
+			}
 		case <-progress.C:
 			s.confirm()
 		case <-settle.C:
-			if err := s.balance(); err != nil {
-				return err
-			}
+			err = s.balance()
 		case <-renew.C:
-			if err := s.balance(); err != nil {
-				if errors.Is(err, errCrawlDone) {
-					close(s.end)
-					s.mu.Lock()
-					for _, p := range s.parts {
-						p.cancel()
-					}
-					s.mu.Unlock()
-					<-engineDone
-					return errCrawlDone
-				}
-				return err
-			}
+			err = s.balance()
+		}
+		if errors.Is(err, errCrawlDone) {
+			return done()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
