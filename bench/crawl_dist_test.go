@@ -23,8 +23,10 @@ import (
 // Frontier.Serve, two Frontier.Work at c=50 each, all in this process so
 // the machine's two cores are shared the same way). No per-host limit
 // but -c, no retries. The goal: workers2 at >= 50% of single's req/s.
-// The per-URL overhead in µs is 1e6/workers2 - 1e6/single. Each
-// iteration is a new crawl (name) on the same server.
+// The per-URL overhead in µs is 1e6/workers2 - 1e6/single; workers2 also
+// reports its set-up (ms-to-first: Serve's start to the first result) and
+// its rate after it (steady-req/s). Each iteration is a new crawl (name)
+// on the same server.
 func BenchmarkCrawlDist(b *testing.B) {
 	const n, hosts, conc = 20000, 64, 100
 	var list strings.Builder
@@ -62,6 +64,8 @@ func BenchmarkCrawlDist(b *testing.B) {
 		}
 		defer srv.Shutdown()
 		iter := 0
+		var firstSum, steadySum time.Duration
+		var published [2]int
 		for b.Loop() {
 			iter++
 			b.StopTimer()
@@ -85,16 +89,26 @@ func BenchmarkCrawlDist(b *testing.B) {
 				wf := f
 				wf.JetStream = connect() // a worker has its own connection, as on its own machine
 				wg.Go(func() {
-					if _, err := wf.Work(ctx, crawl.WorkOptions{ID: fmt.Sprint("w", w), Concurrency: conc / 2}); err != nil {
+					st, err := wf.Work(ctx, crawl.WorkOptions{ID: fmt.Sprint("w", w), Concurrency: conc / 2})
+					if err != nil {
 						b.Error(err)
 					}
+					published[w] += st.Published
 				})
 			}
 			b.StartTimer()
 			wo := o
 			wo.Concurrency = conc / 2
-			run, err := f.Serve(ctx, strings.NewReader(list.String()), wo, func(crawl.Event) error { return nil })
+			start, first := time.Now(), time.Duration(0)
+			run, err := f.Serve(ctx, strings.NewReader(list.String()), wo, func(crawl.Event) error {
+				if first == 0 {
+					first = time.Since(start)
+				}
+				return nil
+			})
 			b.StopTimer()
+			firstSum += first
+			steadySum += time.Since(start) - first
 			if err != nil || run.OK != n {
 				b.Fatal(err, run.Errors)
 			}
@@ -105,6 +119,12 @@ func BenchmarkCrawlDist(b *testing.B) {
 			b.StartTimer()
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "req/s")
+		// The crawl's set-up (streams, consumers, leases) until the first
+		// result, and the rate after it.
+		b.ReportMetric(float64(firstSum.Milliseconds())/float64(b.N), "ms-to-first")
+		b.ReportMetric(float64((n-1)*b.N)/steadySum.Seconds(), "steady-req/s")
+		// The busier worker's share of the URLs (0.5: even).
+		b.ReportMetric(float64(max(published[0], published[1]))/float64(published[0]+published[1]), "busiest-share")
 	})
 }
 

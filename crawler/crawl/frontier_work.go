@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net"
 	"os"
 	"slices"
@@ -265,7 +264,12 @@ func (s *session) run() error {
 	return err
 }
 
-var errEngineEnded = errors.New("crawl: the worker's crawl ended")
+var (
+	errEngineEnded = errors.New("crawl: the worker's crawl ended")
+	// errShort: a balance round claimed fewer partitions than its share
+	// because another worker was quicker: the next round comes soon.
+	errShort = errors.New("crawl: short of partitions")
+)
 
 // lead holds the session's leases: it claims, renews and releases
 // partitions, confirms held URLs, and returns why the session ends:
@@ -321,10 +325,12 @@ func (s *session) lead(engineDone chan struct{}, engineErr func() error) error {
 		case <-renew.C:
 			err = s.balance()
 		}
-		if errors.Is(err, errCrawlDone) {
+		switch {
+		case errors.Is(err, errCrawlDone):
 			return done()
-		}
-		if err != nil {
+		case errors.Is(err, errShort):
+			settle.Reset(20 * time.Millisecond)
+		case err != nil:
 			return err
 		}
 	}
@@ -346,7 +352,13 @@ func (s *session) heartbeat() error {
 // balance is one round of the lease loop: the crawl's state, the
 // heartbeat, the renewals, then claims up to this worker's share or
 // releases above it.
-func (s *session) balance() error {
+func (s *session) balance() (err error) {
+	short := false
+	defer func() {
+		if short && err == nil {
+			err = errShort
+		}
+	}()
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	if e, err := s.meta.Get(ctx, keyState); err == nil && string(e.Value()) == stateDone {
@@ -388,13 +400,15 @@ func (s *session) balance() error {
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
 		return fmt.Errorf("crawl: listing the leases: %w", err)
 	}
-	workers, taken := 0, make(map[string]bool)
+	var ids []string
+	taken := make(map[string]bool)
 	for _, k := range keys {
-		if strings.HasPrefix(k, "w.") {
-			workers++
+		if id, ok := strings.CutPrefix(k, "w."); ok {
+			ids = append(ids, id)
 		}
 		taken[k] = true
 	}
+	workers := len(ids)
 	share := (s.f.Partitions + max(workers, 1) - 1) / max(workers, 1)
 	active := 0
 	for _, p := range owned {
@@ -404,13 +418,18 @@ func (s *session) balance() error {
 	}
 	switch {
 	case active < share:
-		h := fnv.New32a()
-		h.Write([]byte(s.id))
-		start := int(h.Sum32() % uint32(s.f.Partitions))
+		// Free partitions of this worker's rank among the live ones
+		// first (rank r of W: r, r+W, r+2W, ...), so that workers
+		// started together claim disjoint sets, spread over the range.
+		slices.Sort(ids)
+		rank, w := max(slices.Index(ids, s.id), 0), max(workers, 1)
 		var claims []int
-		for i := 0; i < s.f.Partitions && active+len(claims) < share; i++ {
-			if n := (start + i) % s.f.Partitions; owned[n] == nil && !taken[s.leaseKey(n)] {
-				claims = append(claims, n)
+		for pass := range 2 {
+			for n := range s.f.Partitions {
+				mine := n%w == rank%w
+				if active+len(claims) < share && (pass == 0) == mine && owned[n] == nil && !taken[s.leaseKey(n)] {
+					claims = append(claims, n)
+				}
 			}
 		}
 		var failed error
@@ -418,7 +437,10 @@ func (s *session) balance() error {
 			wg.Go(func() {
 				rev, err := s.leases.Create(ctx, s.leaseKey(n), []byte(s.id))
 				if err != nil {
-					return // another worker was quicker
+					lostMu.Lock()
+					short = true // another worker was quicker: try others soon
+					lostMu.Unlock()
+					return
 				}
 				if err := s.take(ctx, n, rev); err != nil {
 					lostMu.Lock()
