@@ -28,7 +28,7 @@ import (
 // -host-concurrency 0); none retries or reads robots.txt. The goal of
 // issue 21: the crawler at >= 5x colly's req/s.
 func BenchmarkCrawlC1000(b *testing.B) {
-	addr, stop := startPageServer(b)
+	addr, stop := startPageServer(b, latency)
 	defer stop()
 	const n, conc = 5000, 1000
 	var list strings.Builder
@@ -97,7 +97,7 @@ func BenchmarkCrawlC1000(b *testing.B) {
 // requests wait on the network, which is where 1,000 at once pay off.
 const latency = 10 * time.Millisecond
 
-func startPageServer(b *testing.B) (addr string, stop func()) {
+func startPageServer(b *testing.B, latency time.Duration) (addr string, stop func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,13 @@
 //	go run ./crawler urls.txt     # one URL a line; '-' reads stdin
 //	go run ./crawler              # embedded demo on a local server, no network
 //
+// A crawl can be shared by processes on many machines through NATS
+// JetStream (crawl.Frontier):
+//
+//	crawler serve -listen :4222 urls.txt      # coordinator, embedded NATS server
+//	crawler work -nats nats://coord:4222      # a worker, on any machine
+//	crawler -workers 4 urls.txt               # both on one machine: 4 worker processes
+//
 // The exit code is 0 on success, 1 when any URL failed and -fail-on-error
 // is set (the default: a crawl that lost pages should be noticed by
 // scripts; pass -fail-on-error=false to only report), 2 on usage errors,
@@ -42,7 +49,14 @@ func main() {
 // run is the command, with ctx cancelled on an interrupt; it returns the
 // exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("crawler", flag.ContinueOnError)
+	cmd := ""
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "work") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "work" {
+		return runWork(ctx, args, stderr)
+	}
+	fs := flag.NewFlagSet("crawler "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o crawl.Options
 	mode := fs.String("mode", "both", "serial, concurrent or both (-jsonl: concurrent unless serial)")
@@ -65,8 +79,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	failStatus := fs.String("fail-status", "", "statuses counted as failures, e.g. 5xx or 429,5xx (default none: a status is a page)")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	asJSONL := fs.Bool("jsonl", false, "stream one JSON object per URL as it finishes, the summary last; reads the list as a stream")
+	var d distFlags
+	d.register(fs, cmd)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: crawler [flags] [urls.txt | -]\n(no file: embedded demo on local servers)\n")
+		if cmd == "serve" {
+			fmt.Fprintf(stderr, "usage: crawler serve [flags] urls.txt | -\n(the coordinator of a crawl shared by `crawler work` processes)\n")
+		} else {
+			fmt.Fprintf(stderr, "usage: crawler [flags] [urls.txt | -]\n       crawler serve [flags] urls.txt | -\n       crawler work [flags]\n(no file: embedded demo on local servers)\n")
+		}
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -74,10 +94,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	modeSet := false
 	fs.Visit(func(f *flag.Flag) { modeSet = modeSet || f.Name == "mode" })
-	if *asJSONL && !modeSet {
+	if (*asJSONL || cmd == "serve") && !modeSet {
 		*mode = string(crawl.Concurrent)
 	}
 	m, err := crawl.ParseMode(*mode)
+	if err == nil {
+		err = d.check(cmd, m, fs.NArg())
+	}
 	if err == nil && *asJSONL && m == crawl.Both {
 		err = errors.New("-jsonl streams one pass: -mode serial or concurrent")
 	}
@@ -126,8 +149,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			in = f
 		}
 	}
+	crawlReader, stream := crawl.CrawlReader, streamFunc(crawl.Stream)
+	if d.enabled(cmd) {
+		env, code := startDist(ctx, d, cmd, o, stderr)
+		if env == nil {
+			return code
+		}
+		defer env.close()
+		ctx = env.ctx
+		crawlReader, stream = env.frontier.Crawl, env.frontier.Serve
+	}
 	if *asJSONL {
-		return runJSONL(ctx, in, o, stdout, stderr, *failOnError)
+		return runJSONL(ctx, stream, in, o, stdout, stderr, *failOnError)
 	}
 
 	var bar *progressbar.ProgressBar
@@ -148,7 +181,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			_ = bar.Set(done)
 		}
 	}
-	rep, err := crawl.CrawlReader(ctx, in, o)
+	rep, err := crawlReader(ctx, in, o)
 	if bar != nil {
 		_ = bar.Finish()
 	}
@@ -179,7 +212,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // runJSONL streams the crawl of in to stdout, one JSON object a line, the
 // summary ({"type":"summary",...}) last.
-func runJSONL(ctx context.Context, in io.Reader, o crawl.Options, stdout, stderr io.Writer, failOnError bool) int {
+func runJSONL(ctx context.Context, stream streamFunc, in io.Reader, o crawl.Options, stdout, stderr io.Writer, failOnError bool) int {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	// A terminal or a pipe sees each object as it is done; a file gets
 	// full buffers.
@@ -190,7 +223,7 @@ func runJSONL(ctx context.Context, in io.Reader, o crawl.Options, stdout, stderr
 		}
 	}
 	enc := json.NewEncoder(w)
-	run, err := crawl.Stream(ctx, in, o, func(ev crawl.Event) error {
+	run, err := stream(ctx, in, o, func(ev crawl.Event) error {
 		if err := enc.Encode(ev); err != nil {
 			return err
 		}
@@ -230,6 +263,9 @@ func runJSONL(ctx context.Context, in io.Reader, o crawl.Options, stdout, stderr
 	}
 	return 0
 }
+
+// streamFunc is crawl.Stream or a Frontier's Serve.
+type streamFunc func(ctx context.Context, r io.Reader, o crawl.Options, emit func(crawl.Event) error) (*crawl.Run, error)
 
 // orNone maps a command-line 0 ("none") to the options' -1.
 func orNone(n int) int {

@@ -20,7 +20,14 @@ import (
 // The demo's fasthttp server adds two: its worker-pool cleaner (exits after
 // its sleep once Shutdown stopped the pool) and fasthttp's process-wide
 // server-date ticker, started once and never stopped by fasthttp itself.
+//
+// With CRAWLER_CHILD=1 the test binary is the command itself: the worker
+// processes of -workers N (os.Executable) and the children the tests
+// start are the real command, built once with the tests.
 func TestMain(m *testing.M) {
+	if os.Getenv("CRAWLER_CHILD") == "1" {
+		main()
+	}
 	goleak.VerifyTestMain(m, goleak.IgnoreCurrent(),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),

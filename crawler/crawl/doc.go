@@ -16,4 +16,9 @@
 // gevent.Pool (gevent.Map); each takes the next URL whose host has room
 // (Options.HostConcurrency, HostDelay, HostRate), so at most that many
 // fetches are in flight and a busy host never holds a worker.
+//
+// A Frontier shares one crawl among processes on many machines through NATS
+// JetStream: Frontier.Serve (or Crawl) enqueues the list and collects the
+// results, Frontier.Work fetches on each worker with the same engine, and
+// every URL is reported exactly once whatever dies on the way.
 package crawl

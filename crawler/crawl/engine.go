@@ -132,6 +132,11 @@ func newEngine(o Options, mode Mode, f *fetcher, emit func(Event) error) *engine
 // error is the list's read error, ctx's cause, or emit's first error.
 func (e *engine) run(ctx context.Context, src func(yield func(item) bool) error) (*Run, error) {
 	start := time.Now()
+	if ctx.Err() != nil {
+		// Cancelled already: AfterFunc would halt on its own goroutine,
+		// after a worker may have started a request.
+		e.halt(context.Cause(ctx))
+	}
 	stop := context.AfterFunc(ctx, func() { e.halt(context.Cause(ctx)) })
 	defer stop()
 	var readErr error

@@ -124,34 +124,15 @@ func crawlSource(ctx context.Context, src func(yield func(item) bool) error, o O
 	defer f.close()
 	var firstErr error
 	pass := func(m Mode) *Run {
-		var results []Result
-		var problems []LineProblem
-		var dups []Duplicate
-		emit := func(ev Event) error {
-			switch {
-			case ev.Result != nil:
-				results = append(results, *ev.Result)
-			case ev.BadLine != nil:
-				problems = append(problems, *ev.BadLine)
-			case ev.Duplicate != nil:
-				dups = append(dups, *ev.Duplicate)
-			}
-			return nil
-		}
-		run, err := newEngine(o, m, f, emit).run(ctx, src)
+		var col passCollector
+		run, err := newEngine(o, m, f, col.emit).run(ctx, src)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
-		run.Results = mergeResults(results, dups)
+		col.finish(rep, run)
 		if keepAll && err != nil {
 			run.Results = accountAll(ctx, src, run, err)
-		}
-		run.exactPercentiles()
-		if m == Serial || rep.Problems == nil {
-			rep.Problems = problems
-		}
-		if rep.URLs == 0 {
-			rep.URLs = run.URLs + run.Duplicates
+			run.exactPercentiles()
 		}
 		return run
 	}
@@ -161,6 +142,43 @@ func crawlSource(ctx context.Context, src func(yield func(item) bool) error, o O
 	if (o.Mode == Concurrent || o.Mode == Both) && ctx.Err() == nil {
 		rep.Concurrent = pass(Concurrent)
 	}
+	return finishReport(ctx, rep, firstErr)
+}
+
+// passCollector keeps the events of one pass for a Report.
+type passCollector struct {
+	results  []Result
+	problems []LineProblem
+	dups     []Duplicate
+}
+
+func (c *passCollector) emit(ev Event) error {
+	switch {
+	case ev.Result != nil:
+		c.results = append(c.results, *ev.Result)
+	case ev.BadLine != nil:
+		c.problems = append(c.problems, *ev.BadLine)
+	case ev.Duplicate != nil:
+		c.dups = append(c.dups, *ev.Duplicate)
+	}
+	return nil
+}
+
+// finish puts the pass's results in run, in the order of first
+// appearance, and its bad lines in rep (the serial pass's win).
+func (c *passCollector) finish(rep *Report, run *Run) {
+	run.Results = mergeResults(c.results, c.dups)
+	run.exactPercentiles()
+	if run.Mode == Serial || rep.Problems == nil {
+		rep.Problems = c.problems
+	}
+	if rep.URLs == 0 {
+		rep.URLs = run.URLs + run.Duplicates
+	}
+}
+
+// finishReport sets the comparison of rep's passes, and Interrupted.
+func finishReport(ctx context.Context, rep *Report, firstErr error) (*Report, error) {
 	if rep.Serial != nil && rep.Concurrent != nil && rep.Concurrent.Wall > 0 {
 		rep.Speedup = float64(rep.Serial.Wall) / float64(rep.Concurrent.Wall)
 	}
