@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Group is gevent's Group: an unbounded set of green threads to join or kill
@@ -33,9 +34,10 @@ type Group struct {
 	// watchers are the Waits on g and its Done channel (see wait.go).
 	watchers watchList
 
-	cfg    groupConfig             // NewGroup's options; SetLimit changes cfg.limit
-	ctx    *groupCtx               // made by NewGroup: the members' context
-	cancel context.CancelCauseFunc // cancels ctx (NewGroup only)
+	cfg     groupConfig             // NewGroup's options; SetLimit changes cfg.limit
+	limited atomic.Bool             // cfg.limit > 0: Go reads it without the lock
+	ctx     *groupCtx               // made by NewGroup: the members' context
+	cancel  context.CancelCauseFunc // cancels ctx (NewGroup only)
 	// kids are the registrations of the green threads spawned with ctx,
 	// in order: they follow its cancellation synchronously, as children of
 	// a green thread do (see groupCtx).

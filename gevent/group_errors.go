@@ -81,6 +81,7 @@ func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context
 			o.apply(&g.cfg)
 		}
 	}
+	g.limited.Store(g.cfg.limit > 0)
 	return g, g.makeContext(ctx)
 }
 
@@ -175,6 +176,7 @@ func (g *Group) SetLimit(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.cfg.limit = n
+	g.limited.Store(n > 0)
 	for (n <= 0 || g.active < n) && g.slots.wakeOne() {
 		g.active++ // handed to the woken Go
 	}
@@ -231,6 +233,9 @@ func (g *Group) Wait(ctx context.Context) error {
 // reports whether it took one; without a limit it takes none. On failure
 // (try: the limit is reached; or ctx ended) it returns an error.
 func (g *Group) acquire(ctx context.Context, try bool) (bool, error) {
+	if !g.limited.Load() {
+		return false, nil // a Go racing with SetLimit comes before it
+	}
 	g.mu.Lock()
 	if g.cfg.limit <= 0 {
 		g.mu.Unlock()
@@ -389,6 +394,7 @@ func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGro
 			o.apply(&r.g.cfg)
 		}
 	}
+	r.g.limited.Store(r.g.cfg.limit > 0)
 	return r, r.g.makeContext(ctx)
 }
 
