@@ -111,7 +111,10 @@ func (g *Group) makeContext(parent context.Context) context.Context {
 	}
 	g.ctx, g.cancel = &groupCtx{inner, g, s}, cancel
 	if parent.Done() != nil {
-		g.stopKids = context.AfterFunc(parent, func() { g.cancelKids(inner.Err()) })
+		// parent's error, not inner's: the AfterFunc's goroutine may run
+		// before parent's cancellation has reached inner, whose error is
+		// then still nil (the members' contexts would end without one).
+		g.stopKids = context.AfterFunc(parent, func() { g.cancelKids(parent.Err()) })
 	}
 	return g.ctx
 }
