@@ -583,17 +583,18 @@ type claim struct {
 	q          waitq     // the parked claimant
 	task       *taskNode // the queued task
 	job        queuedJob // free mode: how to run or abandon the queued task
-	reg        afterReg  // free mode: the queued task's registration for its context's end
 }
 
 // queuedJob is a queued free-mode task.
 type queuedJob interface {
+	giveUp()  // its context ended: abandon it if it is still queued
 	run()     // it got a slot: run it (or abandon it if its context ended)
 	abandon() // finish it with its context's error, without running it
 }
 
 // queuedTask is a queued free-mode task and its claim, in one allocation,
-// with the threadExt its registration for its context's end needs.
+// with the threadExt that holds the claim for its context's end (see
+// GreenThread.queueOn).
 type queuedTask[T any] struct {
 	claim
 	k *poolTask[T]
@@ -602,7 +603,7 @@ type queuedTask[T any] struct {
 
 func (j *queuedTask[T]) run() {
 	t := &j.k.GreenThread
-	t.unregister(&j.reg)
+	t.dequeued()
 	if t.cancelledNow() {
 		j.abandon()
 		return
@@ -612,6 +613,8 @@ func (j *queuedTask[T]) run() {
 		runLink(j.k.callback)
 	}
 }
+
+func (j *queuedTask[T]) giveUp() { j.k.p.giveUp(&j.claim) }
 
 func (j *queuedTask[T]) abandon() {
 	t := &j.k.GreenThread
@@ -856,10 +859,9 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	}
 	j := &queuedTask[T]{k: k}
 	j.task, j.job = &k.node, j
-	j.reg.f = func() { p.giveUp(&j.claim) }
 	t.useExt(&j.x)
 	p.claims.push(&j.claim)
-	cancelled := !t.register(&j.reg)
+	cancelled := !t.queueOn(&j.claim)
 	p.mu.Unlock()
 	if cancelled {
 		p.giveUp(&j.claim)

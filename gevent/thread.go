@@ -69,7 +69,10 @@ type threadExt struct {
 	// refused it): the group counts t's end before the Links run. A member
 	// Go spawns itself has its place in its own allocation instead (see
 	// memberThread).
-	member   *member
+	member *member
+	// queued is the claim of t, a free-mode task queued in a pool: the
+	// cancellation of t's context gives it up (before the afters run).
+	queued   *claim
 	watchers watchList // the Waits on t and its Done channel (see wait.go)
 }
 
@@ -493,7 +496,12 @@ func (t *GreenThread) cancel(err error) {
 		t.done.Store(&closedchan)
 	}
 	afters := x.afters.take()
+	queued := x.queued
+	x.queued = nil
 	t.mu.Unlock()
+	if queued != nil {
+		queued.job.giveUp()
+	}
 	// Derived contexts and child green threads are cancelled synchronously,
 	// as a context.cancelCtx cancels its children (context.AfterFunc still
 	// runs a user's function on a goroutine of its own), in the order they
@@ -514,6 +522,29 @@ func (t *GreenThread) cancel(err error) {
 	if s := t.sched(); s != nil {
 		s.cancelled(t)
 	}
+}
+
+// queueOn records c, the claim of t queued in a pool, for t's
+// cancellation to give up, unless t's context is cancelled already (it
+// returns false). It takes the place of a registration (and its closure).
+func (t *GreenThread) queueOn(c *claim) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.ext()
+	if x.ctxErr != nil {
+		return false
+	}
+	x.queued = c
+	return true
+}
+
+// dequeued forgets the claim queueOn recorded: t got its slot.
+func (t *GreenThread) dequeued() {
+	t.mu.Lock()
+	if x := t.x.Load(); x != nil {
+		x.queued = nil
+	}
+	t.mu.Unlock()
 }
 
 // cancelledNow reports whether t's context has been cancelled, without
