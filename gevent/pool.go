@@ -62,9 +62,11 @@ func WithNonBlocking() PoolOption {
 // default: Submit and Go wait for a slot, ApplyAsync queues without bound
 // (and fails on a full pool WithNonBlocking).
 //
-// A queued task holds no goroutine in free mode (two allocations more than
-// a task started at once); on a Hub it holds its green thread's goroutine,
-// parked.
+// A queued task holds no goroutine in free mode, and costs two
+// allocations, as a task started at once does: its Greenlet, and its claim
+// with the green thread's rarely used parts (instead of the worker's
+// closure), about 200 bytes more; on a Hub it holds its green thread's
+// goroutine, parked.
 func WithQueue(n int) PoolOption {
 	return PoolOption{func(c *poolConfig) { c.queue = n }}
 }
@@ -134,8 +136,10 @@ func WithExpiry(d time.Duration) PoolOption {
 //
 // All methods are safe for concurrent use. A panic in a task is that task's
 // error; the pool keeps its full size. Spawning a task on a free slot costs
-// about what Spawn does; queueing one costs two more allocations. Map costs
-// one atomic add and a function call an item.
+// about what Spawn does (two allocations: the task, with its place among
+// the running tasks, and the worker's closure); queueing one costs its
+// claim instead of the closure (see WithQueue). Map costs one atomic add
+// and a function call an item.
 type Pool struct {
 	size int // 0: unbounded
 	cfg  poolConfig
@@ -768,8 +772,9 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // cancelled ctx or killed it; ApplyAsync's own caller if ctx was already
 // done).
 //
-// Cost: on a free slot, what Submit costs; queued, two allocations more (a
-// goroutine more on a Hub).
+// Cost: what Submit costs, on a free slot or queued (see WithQueue); the
+// callbacks are kept in the task's own allocation (a goroutine more on a
+// Hub for a queued task).
 func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) *Greenlet[T] {
 	g, _ := submitAsync(ctx, p, fn, onValue, onError, nil, false)
 	return g
