@@ -87,7 +87,12 @@ func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error)
 }
 
 // run is the green thread's goroutine.
-func (g *Greenlet[T]) run(delay time.Duration) {
+func (g *Greenlet[T]) run(delay time.Duration) { g.runBody(delay, nil, nil) }
+
+// runBody is run for a green thread whose body is fn0 instead of g.fn, if
+// fn0 is not nil (a body without a result: Go), and that is m, a member of
+// a Group, if m is not nil (see GreenThread.finishIn).
+func (g *Greenlet[T]) runBody(delay time.Duration, fn0 func(context.Context) error, m *member) {
 	t := &g.GreenThread
 	if s := t.sched(); s != nil {
 		defer s.leave(t)
@@ -98,15 +103,19 @@ func (g *Greenlet[T]) run(delay time.Duration) {
 		}
 	}
 	if !t.start() {
-		t.finish(errKilledUnstarted)
+		t.finishIn(errKilledUnstarted, m)
 		return
 	}
 	if profileLabels.Load() {
 		defer labelThread(t)()
 	}
-	v, err := g.call()
-	g.value = v // published to readers by finish's mutex and state store
-	t.finish(err)
+	var err error
+	if fn0 != nil {
+		err = callSafely0(t.context(), fn0)
+	} else {
+		g.value, err = g.call() // published to readers by finish's mutex and state store
+	}
+	t.finishIn(err, m)
 }
 
 // call runs the body, turning a panic into a *PanicError.
@@ -114,6 +123,16 @@ func (g *Greenlet[T]) call() (T, error) { return callSafely(g.context(), g.fn) }
 
 // callSafely calls fn, turning a panic into a *PanicError with the stack.
 func callSafely[T any](ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panics.New(r)
+		}
+	}()
+	return fn(ctx)
+}
+
+// callSafely0 is callSafely for a body without a result.
+func callSafely0(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panics.New(r)

@@ -1,8 +1,11 @@
 package gevent
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Group is gevent's Group: an unbounded set of green threads to join or kill
@@ -23,14 +26,18 @@ import (
 // context ends and reports no error), Wait is errgroup's.
 type Group struct {
 	mu      sync.Mutex
-	members threadSet
-	empty   waitq // parked in Join and Wait: waiting for no member
+	members memberList
+	// index finds a green thread's place in members; made by the first
+	// Add or Discard (Go alone never needs it), then kept up to date.
+	index map[*GreenThread]*member
+	empty waitq // parked in Join and Wait: waiting for no member
 	// watchers are the Waits on g and its Done channel (see wait.go).
 	watchers watchList
 
-	cfg    groupConfig             // NewGroup's options; SetLimit changes cfg.limit
-	ctx    *groupCtx               // made by NewGroup: the members' context
-	cancel context.CancelCauseFunc // cancels ctx (NewGroup only)
+	cfg     groupConfig             // NewGroup's options; SetLimit changes cfg.limit
+	limited atomic.Bool             // cfg.limit > 0: Go reads it without the lock
+	ctx     *groupCtx               // made by NewGroup: the members' context
+	cancel  context.CancelCauseFunc // cancels ctx (NewGroup only)
 	// kids are the registrations of the green threads spawned with ctx,
 	// in order: they follow its cancellation synchronously, as children of
 	// a green thread do (see groupCtx).
@@ -51,13 +58,14 @@ type Group struct {
 func (g *Group) Add(j Joinable) {
 	t := j.thread()
 	g.mu.Lock()
-	if g.members.has(t) || t.Ready() {
+	if g.lookup(t) != nil || t.Ready() {
 		g.mu.Unlock()
 		return
 	}
-	g.members.add(t)
+	m := &member{t: t, g: g}
+	g.joinLocked(m)
 	g.mu.Unlock()
-	t.onFinish(func() { g.finished(t, false) })
+	t.onFinish(func() { g.finished(m, false) })
 }
 
 // Go spawns fn as a green thread (see Go) and adds it to the group:
@@ -74,9 +82,103 @@ func (g *Group) Add(j Joinable) {
 // must be the calling green thread's context or derived from it (NewGroup's
 // context is, for the green thread that called NewGroup); a green thread
 // that waits with another's context blocks the hub.
+//
+// Cost: a member Go starts at once (no pool) is one allocation (its
+// Greenlet with its place in the group) and a goroutine, as for Spawn.
 func (g *Group) Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
-	gl, _ := spawnIn(g, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts, false)
+	gl, _ := spawnIn[struct{}](g, ctx, nil, fn, opts, false)
 	return gl
+}
+
+// member is a green thread's place in a Group's members, an intrusive
+// list in the order they joined, guarded by the group's mutex.
+type member struct {
+	t          *GreenThread
+	g          *Group
+	slot       bool // t holds a slot of g's limit (Go)
+	listed     bool
+	prev, next *member
+}
+
+// memberList is a Group's members, oldest first.
+type memberList struct {
+	head, tail *member
+	n          int
+}
+
+func (l *memberList) push(m *member) {
+	m.listed = true
+	m.prev, m.next = l.tail, nil
+	if l.tail == nil {
+		l.head = m
+	} else {
+		l.tail.next = m
+	}
+	l.tail = m
+	l.n++
+}
+
+// remove unlinks m and reports whether it was listed.
+func (l *memberList) remove(m *member) bool {
+	if !m.listed {
+		return false
+	}
+	if m.prev == nil {
+		l.head = m.next
+	} else {
+		m.prev.next = m.next
+	}
+	if m.next == nil {
+		l.tail = m.prev
+	} else {
+		m.next.prev = m.prev
+	}
+	m.prev, m.next, m.listed = nil, nil, false
+	l.n--
+	return true
+}
+
+// join adds m to g's members.
+func (g *Group) join(m *member) {
+	g.mu.Lock()
+	g.joinLocked(m)
+	g.mu.Unlock()
+}
+
+// joinLocked adds m to g's members; g.mu held.
+func (g *Group) joinLocked(m *member) {
+	g.members.push(m)
+	if g.index != nil {
+		g.index[m.t] = m
+	}
+}
+
+// leaveLocked removes m from g's members, waking the waits for an empty
+// group if it was the last, and reports whether it was listed; g.mu held.
+func (g *Group) leaveLocked(m *member) bool {
+	if !g.members.remove(m) {
+		return false
+	}
+	if g.index != nil && g.index[m.t] == m {
+		delete(g.index, m.t)
+	}
+	if g.members.n == 0 {
+		g.empty.wakeAll()
+		g.watchers.fire()
+	}
+	return true
+}
+
+// lookup returns t's place in g's members, or nil; g.mu held. The first
+// call makes the index.
+func (g *Group) lookup(t *GreenThread) *member {
+	if g.index == nil {
+		g.index = make(map[*GreenThread]*member, g.members.n)
+		for m := g.members.head; m != nil; m = m.next {
+			g.index[m.t] = m
+		}
+	}
+	return g.index[t]
 }
 
 // Discard removes a green thread from the group without waiting for it:
@@ -85,13 +187,8 @@ func (g *Group) Discard(j Joinable) {
 	t := j.thread()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.members.has(t) {
-		return
-	}
-	delete(g.members, t)
-	if len(g.members) == 0 {
-		g.empty.wakeAll()
-		g.watchers.fire()
+	if m := g.lookup(t); m != nil {
+		g.leaveLocked(m)
 	}
 }
 
@@ -99,7 +196,7 @@ func (g *Group) Discard(j Joinable) {
 func (g *Group) Len() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.members)
+	return g.members.n
 }
 
 // Active returns the green threads in the group, in the order they were
@@ -107,7 +204,13 @@ func (g *Group) Len() int {
 func (g *Group) Active() []*GreenThread {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.members.inSpawnOrder()
+	ts := make([]*GreenThread, 0, g.members.n)
+	for m := g.members.head; m != nil; m = m.next {
+		ts = append(ts, m.t)
+	}
+	// Added green threads join in the order of the Adds: sort by spawn.
+	slices.SortFunc(ts, func(a, b *GreenThread) int { return cmp.Compare(a.id, b.id) })
+	return ts
 }
 
 // Join waits until the group is empty (every member finished or was
@@ -119,7 +222,7 @@ func (g *Group) Active() []*GreenThread {
 // happens to a context, and get their errors, use Wait (errgroup's Wait).
 func (g *Group) Join(ctx context.Context) error {
 	g.mu.Lock()
-	for len(g.members) > 0 {
+	for g.members.n > 0 {
 		if err := block(ctx, &g.mu, &g.empty); err != nil {
 			return err
 		}

@@ -99,3 +99,118 @@ func TestGroupContextLateSpawn(t *testing.T) {
 	assert.ErrorIs(t, grp2.Wait(ctx), context.Canceled)
 	assert.ErrorIs(t, m.Err(), context.Canceled)
 }
+
+// A Group's members are an intrusive list (issue 19, round 2): Go's
+// members join it as they are made, Add and Discard find a member through
+// an index made on first use. On a Hub, a mix of Go (with and without the
+// group's context, with a limit), Add, Discard, re-Add, a failure and a
+// Kill gives the same trace every run; Active lists in spawn order, Len
+// and Wait see exactly the members.
+func TestHubGroupMembersList(t *testing.T) {
+	errFail := errors.New("fail")
+	trace := runTraces(t, 500, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		grp, gctx := NewGroup(ctx, Limit(3))
+		base := Current(ctx).ID()
+		ids := func() []uint64 {
+			var out []uint64
+			for _, th := range grp.Active() {
+				out = append(out, th.ID()-base)
+			}
+			return out
+		}
+		var gs []*Greenlet[struct{}]
+		for i := range 5 {
+			c := gctx
+			if i%2 == 1 {
+				c = ctx // not the group's context: a member all the same
+			}
+			gs = append(gs, grp.Go(c, func(ctx context.Context) error {
+				log("member %d starts, len %d", i, grp.Len())
+				if err := Sleep(ctx, time.Duration(5-i)*time.Second); err != nil {
+					return err
+				}
+				if i == 3 {
+					return errFail
+				}
+				return nil
+			}))
+			log("spawned %d, len %d, active %v", i, grp.Len(), ids())
+		}
+		loose := Spawn(ctx, func(ctx context.Context) (int, error) {
+			err := Sleep(ctx, 10*time.Second)
+			log("loose ends: %v", err)
+			return 0, err
+		})
+		grp.Add(loose)
+		grp.Add(loose) // once only
+		grp.Discard(gs[0])
+		log("discarded 0: len %d, active %v", grp.Len(), ids())
+		grp.Add(gs[0]) // back in, found through the index
+		grp.Discard(gs[4])
+		log("len %d, active %v", grp.Len(), ids())
+		if err := grp.Wait(ctx); !errors.Is(err, errFail) {
+			return fmt.Errorf("Wait: %v", err)
+		}
+		log("waited: len %d, loose ready %v, 4 ready %v", grp.Len(), loose.Ready(), gs[4].Ready())
+		// The group is reusable, and Kill ends what is left.
+		for i := range 2 {
+			grp.Go(ctx, func(ctx context.Context) error {
+				err := Sleep(ctx, time.Hour)
+				log("late %d: %v", i, errors.Is(err, ErrGreenletExit))
+				return err
+			})
+		}
+		if err := Sleep(ctx, 0); err != nil { // the late ones start and park
+			return err
+		}
+		if err := grp.Kill(ctx); err != nil {
+			return err
+		}
+		log("killed: len %d", grp.Len())
+		return nil
+	})
+	// Limit 3: member 3 (id 4) waits for member 2's end (3s), member 4
+	// (id 5) for member 1's (4s); loose is id 6.
+	assert.Equal(t, []string{
+		"spawned 0, len 1, active [1]", "spawned 1, len 2, active [1 2]", "spawned 2, len 3, active [1 2 3]",
+		"member 0 starts, len 3", "member 1 starts, len 3", "member 2 starts, len 3",
+		"spawned 3, len 3, active [1 2 4]", "member 3 starts, len 3",
+		"spawned 4, len 3, active [1 4 5]",
+		"discarded 0: len 3, active [4 5 6]", "len 3, active [1 4 6]",
+		"member 4 starts, len 3", "loose ends: <nil>",
+		"waited: len 0, loose ready true, 4 ready true",
+		"late 0: true", "late 1: true", "killed: len 0",
+	}, trace)
+}
+
+// Free mode, many members: every one joins and leaves the members once,
+// whichever of Go, Add and Discard a goroutine calls while the others
+// finish; Wait sees the group empty and the first failure.
+func TestGroupMembersConcurrent(t *testing.T) {
+	ctx := context.Background()
+	errFail := errors.New("fail")
+	grp, gctx := NewGroup(ctx)
+	var gs []*Greenlet[struct{}]
+	for i := range 300 {
+		gs = append(gs, grp.Go(gctx, func(context.Context) error {
+			if i == 151 { // i%3 == 1: never discarded
+				return errFail
+			}
+			return nil
+		}))
+		switch i % 3 {
+		case 1:
+			grp.Discard(gs[i-1])
+		case 2:
+			grp.Add(gs[i-1]) // a member already: nothing changes
+			grp.Add(gs[i-2]) // back in, unless it has finished
+		}
+	}
+	require.ErrorIs(t, grp.Wait(ctx), errFail)
+	assert.Zero(t, grp.Len())
+	assert.Empty(t, grp.Active())
+	for _, g := range gs {
+		assert.True(t, g.Ready())
+	}
+}

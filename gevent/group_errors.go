@@ -81,6 +81,7 @@ func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context
 			o.apply(&g.cfg)
 		}
 	}
+	g.limited.Store(g.cfg.limit > 0)
 	return g, g.makeContext(ctx)
 }
 
@@ -95,24 +96,39 @@ func NewGroup(ctx context.Context, opts ...GroupOption) (*Group, context.Context
 // inner context, as usual.
 type groupCtx struct {
 	context.Context
-	g *Group
+	g     *Group
+	sched scheduler // the Hub the members run on (nil: free mode), as GreenThread.init finds it
 }
 
 // makeContext makes g's context, a child of parent: NewGroup.
 func (g *Group) makeContext(parent context.Context) context.Context {
 	inner, cancel := context.WithCancelCause(parent)
-	g.ctx, g.cancel = &groupCtx{inner, g}, cancel
+	var s scheduler
+	if p := threadFrom(parent); p != nil {
+		s = p.sched()
+	} else {
+		s = schedulerFrom(parent)
+	}
+	g.ctx, g.cancel = &groupCtx{inner, g, s}, cancel
 	if parent.Done() != nil {
-		g.stopKids = context.AfterFunc(parent, func() { g.cancelKids(inner.Err()) })
+		// parent's error, not inner's: the AfterFunc's goroutine may run
+		// before parent's cancellation has reached inner, whose error is
+		// then still nil (the members' contexts would end without one).
+		g.stopKids = context.AfterFunc(parent, func() { g.cancelKids(parent.Err()) })
 	}
 	return g.ctx
 }
 
 // register adds a, the registration of a green thread spawned with g's
-// context, unless g has cancelled its kids already (it returns false).
-func (g *Group) register(a *afterReg) bool {
+// context, unless g has cancelled its kids already (it returns false);
+// and m, that green thread's place in g's members, if not nil, in any
+// case.
+func (g *Group) register(a *afterReg, m *member) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if m != nil {
+		g.joinLocked(m)
+	}
 	if g.kidsGone {
 		return false
 	}
@@ -163,6 +179,7 @@ func (g *Group) SetLimit(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.cfg.limit = n
+	g.limited.Store(n > 0)
 	for (n <= 0 || g.active < n) && g.slots.wakeOne() {
 		g.active++ // handed to the woken Go
 	}
@@ -172,7 +189,7 @@ func (g *Group) SetLimit(n int) {
 // (always without a limit), and reports whether it did: errgroup's TryGo.
 // With OnPool it also needs a free slot of the pool.
 func (g *Group) TryGo(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) (*Greenlet[struct{}], bool) {
-	return spawnIn(g, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts, true)
+	return spawnIn[struct{}](g, ctx, nil, fn, opts, true)
 }
 
 // Wait waits until every member has finished (or was discarded), then
@@ -195,10 +212,10 @@ func (g *Group) TryGo(ctx context.Context, fn func(context.Context) error, opts 
 // context.WithoutCancel when it must wait with a cancellable ctx.
 func (g *Group) Wait(ctx context.Context) error {
 	g.mu.Lock()
-	if len(g.members) > 0 && ctx.Done() != nil {
+	if g.members.n > 0 && ctx.Done() != nil {
 		ctx = context.WithoutCancel(ctx)
 	}
-	for len(g.members) > 0 {
+	for g.members.n > 0 {
 		if err := block(ctx, &g.mu, &g.empty); err != nil {
 			return err // ErrLoopExit: nothing can end a member
 		}
@@ -219,6 +236,9 @@ func (g *Group) Wait(ctx context.Context) error {
 // reports whether it took one; without a limit it takes none. On failure
 // (try: the limit is reached; or ctx ended) it returns an error.
 func (g *Group) acquire(ctx context.Context, try bool) (bool, error) {
+	if !g.limited.Load() {
+		return false, nil // a Go racing with SetLimit comes before it
+	}
 	g.mu.Lock()
 	if g.cfg.limit <= 0 {
 		g.mu.Unlock()
@@ -257,16 +277,34 @@ func (g *Group) releaseLocked() {
 	}
 }
 
-// spawnIn spawns fn as a member of g, on g's pool if it has one: Go
-// (try false) and TryGo (try true). Go always returns a member; TryGo
-// returns nil, false when there is no room.
-func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, error), opts []SpawnOption, try bool) (*Greenlet[T], bool) {
+// spawnIn spawns fn (or, if fn is nil, fn0, a body without a result) as
+// a member of g, on g's pool if it has one: Go (try false) and TryGo (try
+// true). Go always returns a member; TryGo returns nil, false when there
+// is no room.
+func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, error), fn0 func(context.Context) error, opts []SpawnOption, try bool) (*Greenlet[T], bool) {
 	slot, err := g.acquire(ctx, try)
 	if err != nil && try {
 		return nil, false
 	}
+	if err == nil && g.cfg.pool == nil {
+		// Started at once: the member's place is in its own allocation,
+		// and it joins the members as it is made.
+		m := &memberThread[T]{fn0: fn0}
+		m.fn = fn
+		m.m = member{t: &m.GreenThread, g: g, slot: slot}
+		m.initIn(ctx, opts, &m.m)
+		if s := m.sched(); s != nil {
+			s.start(&m.GreenThread, m.run)
+		} else {
+			go m.run()
+		}
+		return &m.Greenlet, true
+	}
+	if fn == nil {
+		fn = func(ctx context.Context) (T, error) { var zero T; return zero, fn0(ctx) }
+	}
 	var gl *Greenlet[T]
-	if err == nil && g.cfg.pool != nil {
+	if err == nil {
 		if try {
 			var ok bool
 			if gl, ok = TrySubmit(ctx, g.cfg.pool, fn, opts...); !ok {
@@ -280,29 +318,40 @@ func spawnIn[T any](g *Group, ctx context.Context, fn func(context.Context) (T, 
 		} else {
 			gl = Submit(ctx, g.cfg.pool, fn, opts...) // refused: finished with why
 		}
-	}
-	if err != nil {
+	} else {
 		gl = refused[T](ctx, err, opts) // fn does not run; the member reports why
 	}
-	if gl == nil {
-		gl = newGreenlet(ctx, fn, opts)
-		gl.launch(0)
-	}
 	t := &gl.GreenThread
-	g.mu.Lock()
-	g.members.add(t)
-	g.mu.Unlock()
-	t.onFinishGroup(g, slot)
+	m := &member{t: t, g: g, slot: slot}
+	g.join(m)
+	t.onFinishGroup(m)
 	return gl, true
 }
 
-// finished records the end of member t, and gives back its slot.
-func (g *Group) finished(t *GreenThread, slot bool) {
+// memberThread is a member Go starts at once: its Greenlet, its body
+// without a result (Group.Go: no wrapper of fn) and its place in the
+// group, in one allocation.
+type memberThread[T any] struct {
+	Greenlet[T]
+	fn0 func(context.Context) error // the body, if Greenlet.fn is nil
+	m   member
+}
+
+// run is the member's goroutine (or coroutine, on a Hub).
+func (m *memberThread[T]) run() { m.runBody(0, m.fn0, &m.m) }
+
+// finished records the end of member m, and gives back its slot; kid: m's
+// green thread is registered with g's context, and is forgotten there too.
+func (g *Group) finished(m *member, kid bool) {
+	t := m.t
 	g.mu.Lock()
-	if slot {
+	if kid {
+		g.kids.remove(&t.inParent)
+	}
+	if m.slot {
 		g.releaseLocked()
 	}
-	if !g.members.has(t) {
+	if !m.listed {
 		g.mu.Unlock()
 		return // discarded: its end does not count
 	}
@@ -324,11 +373,7 @@ func (g *Group) finished(t *GreenThread, slot bool) {
 			g.mu.Lock()
 		}
 	}
-	delete(g.members, t)
-	if len(g.members) == 0 {
-		g.empty.wakeAll()
-		g.watchers.fire()
-	}
+	g.leaveLocked(m)
 	g.mu.Unlock()
 }
 
@@ -352,6 +397,7 @@ func NewResultGroup[T any](ctx context.Context, opts ...GroupOption) (*ResultGro
 			o.apply(&r.g.cfg)
 		}
 	}
+	r.g.limited.Store(r.g.cfg.limit > 0)
 	return r, r.g.makeContext(ctx)
 }
 
@@ -365,7 +411,7 @@ func (r *ResultGroup[T]) Go(ctx context.Context, fn func(context.Context) (T, er
 	i := len(r.tasks)
 	r.tasks = append(r.tasks, nil)
 	r.mu.Unlock()
-	gl, _ := spawnIn(&r.g, ctx, fn, opts, false)
+	gl, _ := spawnIn(&r.g, ctx, fn, nil, opts, false)
 	r.mu.Lock()
 	r.tasks[i] = gl
 	r.mu.Unlock()
@@ -377,7 +423,7 @@ func (r *ResultGroup[T]) Go(ctx context.Context, fn func(context.Context) (T, er
 func (r *ResultGroup[T]) TryGo(ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) (*Greenlet[T], bool) {
 	r.mu.Lock() // TryGo never blocks: it may hold r.mu
 	defer r.mu.Unlock()
-	gl, ok := spawnIn(&r.g, ctx, fn, opts, true)
+	gl, ok := spawnIn(&r.g, ctx, fn, nil, opts, true)
 	if ok {
 		r.tasks = append(r.tasks, gl)
 	}

@@ -1,11 +1,13 @@
 package gevent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -60,9 +62,11 @@ func WithNonBlocking() PoolOption {
 // default: Submit and Go wait for a slot, ApplyAsync queues without bound
 // (and fails on a full pool WithNonBlocking).
 //
-// A queued task holds no goroutine in free mode (two allocations more than
-// a task started at once); on a Hub it holds its green thread's goroutine,
-// parked.
+// A queued task holds no goroutine in free mode, and costs two
+// allocations, as a task started at once does: its Greenlet, and its claim
+// with the green thread's rarely used parts (instead of the worker's
+// closure), about 200 bytes more; on a Hub it holds its green thread's
+// goroutine, parked.
 func WithQueue(n int) PoolOption {
 	return PoolOption{func(c *poolConfig) { c.queue = n }}
 }
@@ -132,8 +136,10 @@ func WithExpiry(d time.Duration) PoolOption {
 //
 // All methods are safe for concurrent use. A panic in a task is that task's
 // error; the pool keeps its full size. Spawning a task on a free slot costs
-// about what Spawn does; queueing one costs two more allocations. Map costs
-// one atomic add and a function call an item.
+// about what Spawn does (two allocations: the task, with its place among
+// the running tasks, and the worker's closure); queueing one costs its
+// claim instead of the closure (see WithQueue). Map costs one atomic add
+// and a function call an item.
 type Pool struct {
 	size int // 0: unbounded
 	cfg  poolConfig
@@ -145,18 +151,18 @@ type Pool struct {
 	resizeMu sync.Mutex // serialises Resize, so that ants' capacity follows the last one
 
 	mu       sync.Mutex
-	running  int       // slots taken (more than size after a Resize down, until tasks end)
-	closed   bool      // Close was called
-	released bool      // the ants pool was released
-	live     threadSet // tasks holding a slot, for Kill and "is the caller my task"
-	selfWait int       // tasks of the pool parked waiting for a slot of it
-	claims   claimq    // claims on the next free slot, oldest first; not empty only if the pool is full
-	queued   int       // queued tasks in claims, or leaving it without a slot and not yet finished; places handed to roomq's claims
-	roomq    claimq    // spawners waiting for a place in a full bounded queue (WithQueue), oldest first
-	idle     waitq     // parked in Join: waiting for running == 0 and queued == 0
-	done     int       // tasks that held a slot and finished (Stats.Completed)
-	failures int       // of those, the failures (Stats.Failed)
-	dropped  int       // queued tasks that finished without a slot (Stats.Cancelled)
+	running  int      // slots taken (more than size after a Resize down, until tasks end)
+	closed   bool     // Close was called
+	released bool     // the ants pool was released
+	live     taskList // tasks holding a slot, for Kill and "is the caller my task"
+	selfWait int      // tasks of the pool parked waiting for a slot of it
+	claims   claimq   // claims on the next free slot, oldest first; not empty only if the pool is full
+	queued   int      // queued tasks in claims, or leaving it without a slot and not yet finished; places handed to roomq's claims
+	roomq    claimq   // spawners waiting for a place in a full bounded queue (WithQueue), oldest first
+	idle     waitq    // parked in Join: waiting for running == 0 and queued == 0
+	done     int      // tasks that held a slot and finished (Stats.Completed)
+	failures int      // of those, the failures (Stats.Failed)
+	dropped  int      // queued tasks that finished without a slot (Stats.Cancelled)
 	// watchers are the Waits on p and its Done channel (see wait.go).
 	watchers watchList
 }
@@ -170,7 +176,7 @@ func NewPool(size int, opts ...PoolOption) *Pool {
 	if size <= 0 {
 		panic(fmt.Sprintf("gevent: NewPool(%d): the size must be at least 1 (the zero Pool is unbounded)", size))
 	}
-	p := &Pool{size: size, live: make(threadSet, size)}
+	p := &Pool{size: size}
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(&p.cfg)
@@ -242,7 +248,7 @@ func (p *Pool) mapLimit() int {
 // isTask reports whether ctx belongs to one of p's running tasks; p.mu held.
 func (p *Pool) isTask(ctx context.Context) bool {
 	t := threadFrom(ctx)
-	return t != nil && p.live.has(t)
+	return t != nil && p.live.lookup(t) != nil
 }
 
 // hasRoom reports whether a slot is free for a newcomer; p.mu held. The
@@ -327,15 +333,16 @@ func (p *Pool) WaitAvailable(ctx context.Context) error {
 	return nil
 }
 
-// release forgets t (nil for a slot no task held) and gives its slot to
-// the oldest claim: it returns the queued free-mode task to run on it, if
-// that is who gets it, and otherwise wakes the claimant or frees the slot.
-func (p *Pool) release(t *GreenThread) *claim {
-	fail := t != nil && failed(t.Err())
+// release forgets the task n (nil for a slot no task held) and gives its
+// slot to the oldest claim: it returns the queued free-mode task to run on
+// it, if that is who gets it, and otherwise wakes the claimant or frees
+// the slot.
+func (p *Pool) release(n *taskNode) *claim {
+	fail := n != nil && failed(n.t.Err())
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t != nil {
-		delete(p.live, t)
+	if n != nil {
+		p.live.remove(n)
 		p.done++
 		if fail {
 			p.failures++
@@ -358,9 +365,9 @@ func (p *Pool) release(t *GreenThread) *claim {
 // claimant; p.mu held.
 func (p *Pool) handOver(c *claim) *claim {
 	c.got = true
-	if c.t != nil {
+	if c.task != nil {
 		p.unqueue()
-		p.live.add(c.t)
+		p.live.push(c.task)
 	}
 	if c.job != nil {
 		return c
@@ -398,7 +405,7 @@ func (p *Pool) releaseSlot() { p.releaseTask(nil) }
 func (p *Pool) drain(c *claim) {
 	for c != nil {
 		c.job.run()
-		c = p.release(c.t)
+		c = p.release(c.task)
 	}
 }
 
@@ -414,93 +421,210 @@ func (p *Pool) spawn(task func()) {
 	}
 }
 
-// startOn runs g on the pool; its slot is taken. after, if not nil, runs
-// once g has finished.
-//
-// On a Hub, what follows the body (after, and giving back the slot, which
-// may wake Join or hand the slot to a parked green thread) must happen in
-// g's turn, or the hub could see nothing left to run and report a loop
-// exit, and the order of wakes would depend on the goroutines: it runs as
-// g's first Link.
-func startOn[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
-	t := &g.GreenThread
-	p.mu.Lock()
-	p.live.add(t)
-	p.mu.Unlock()
-	if t.sched() != nil {
-		t.onFinish(func() {
-			if after != nil {
-				runLink(func() { after(g) })
-			}
-			p.releaseTask(t)
-		})
-		g.launch(0)
-		return
-	}
-	p.spawn(func() {
-		g.run(0)
-		if after != nil {
-			runLink(func() { after(g) })
-		}
-		p.drain(p.release(t))
-	})
+// poolTask is a task of a pool: its Greenlet, its place among the pool's
+// running tasks and ApplyAsync's callbacks, in one allocation.
+type poolTask[T any] struct {
+	Greenlet[T]
+	p       *Pool
+	node    taskNode
+	onValue func(T)
+	onError func(error)
 }
 
-// releaseTask gives back the slot of t, starting the queued task that gets
-// it, if any, on a worker.
-func (p *Pool) releaseTask(t *GreenThread) {
-	if c := p.release(t); c != nil {
+// newTask makes a task of p running fn (see newGreenlet).
+func newTask[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts []SpawnOption) *poolTask[T] {
+	k := &poolTask[T]{p: p}
+	k.fn = fn
+	k.node.t = &k.GreenThread
+	k.init(ctx, opts)
+	return k
+}
+
+// hasCallbacks reports whether ApplyAsync gave k a callback.
+func (k *poolTask[T]) hasCallbacks() bool { return k.onValue != nil || k.onError != nil }
+
+// callback calls ApplyAsync's onValue or onError, once k has finished.
+func (k *poolTask[T]) callback() {
+	if err := k.Err(); err != nil {
+		if k.onError != nil {
+			k.onError(err)
+		}
+	} else if k.onValue != nil {
+		k.onValue(k.Value())
+	}
+}
+
+// runJob runs k on its worker, free mode: the body, the callbacks, then
+// the slot goes back, to the queued tasks that get it first.
+func (k *poolTask[T]) runJob() {
+	k.run(0)
+	if k.hasCallbacks() {
+		runLink(k.callback)
+	}
+	k.p.drain(k.p.release(&k.node))
+}
+
+// startOn runs k on the pool; its slot is taken. ApplyAsync's callbacks,
+// if any, run once k has finished.
+//
+// On a Hub, what follows the body (the callbacks, and giving back the
+// slot, which may wake Join or hand the slot to a parked green thread)
+// must happen in k's turn, or the hub could see nothing left to run and
+// report a loop exit, and the order of wakes would depend on the
+// goroutines: it runs as k's first Link.
+func startOn[T any](k *poolTask[T]) {
+	k.p.mu.Lock()
+	k.p.live.push(&k.node)
+	k.p.mu.Unlock()
+	launchTask(k)
+}
+
+// launchTask is startOn for k, listed among the running tasks already.
+func launchTask[T any](k *poolTask[T]) {
+	p, t := k.p, &k.GreenThread
+	if t.sched() != nil {
+		t.onFinish(func() {
+			if k.hasCallbacks() {
+				runLink(k.callback)
+			}
+			p.releaseTask(&k.node)
+		})
+		k.launch(0)
+		return
+	}
+	p.spawn(k.runJob)
+}
+
+// releaseTask gives back the slot of the task n, starting the queued task
+// that gets it, if any, on a worker.
+func (p *Pool) releaseTask(n *taskNode) {
+	if c := p.release(n); c != nil {
 		p.spawn(func() { p.drain(c) })
 	}
 }
 
+// taskNode is a task's place in its pool's running tasks.
+type taskNode struct {
+	t          *GreenThread
+	prev, next *taskNode
+}
+
+// taskList is a pool's running tasks, an intrusive list guarded by its
+// mutex; the index, made by the first lookup (a caller that must wait
+// for a slot asks whether it is a task of the pool), finds a task's place.
+type taskList struct {
+	head, tail *taskNode
+	n          int
+	index      map[*GreenThread]*taskNode
+}
+
+func (l *taskList) push(n *taskNode) {
+	n.prev, n.next = l.tail, nil
+	if l.tail == nil {
+		l.head = n
+	} else {
+		l.tail.next = n
+	}
+	l.tail = n
+	l.n++
+	if l.index != nil {
+		l.index[n.t] = n
+	}
+}
+
+// remove unlinks n if it is listed.
+func (l *taskList) remove(n *taskNode) {
+	if n.prev == nil && l.head != n {
+		return // not listed
+	}
+	if n.prev == nil {
+		l.head = n.next
+	} else {
+		n.prev.next = n.next
+	}
+	if n.next == nil {
+		l.tail = n.prev
+	} else {
+		n.next.prev = n.prev
+	}
+	n.prev, n.next = nil, nil
+	l.n--
+	if l.index != nil {
+		delete(l.index, n.t)
+	}
+}
+
+// lookup returns t's place in l, or nil.
+func (l *taskList) lookup(t *GreenThread) *taskNode {
+	if l.index == nil {
+		l.index = make(map[*GreenThread]*taskNode, l.n)
+		for n := l.head; n != nil; n = n.next {
+			l.index[n.t] = n
+		}
+	}
+	return l.index[t]
+}
+
+// inSpawnOrder returns the listed green threads, oldest first.
+func (l *taskList) inSpawnOrder() []*GreenThread {
+	ts := make([]*GreenThread, 0, l.n)
+	for n := l.head; n != nil; n = n.next {
+		ts = append(ts, n.t)
+	}
+	slices.SortFunc(ts, func(a, b *GreenThread) int { return cmp.Compare(a.id, b.id) })
+	return ts
+}
+
 // claim is one claim on the next free slot of a full pool: a spawner parked
-// in take (t == nil), or a task queued by ApplyAsync (t is its thread). A
+// in take (task == nil), or a task queued by ApplyAsync (task is its place
+// among the running tasks, once it runs). A
 // queued task runs on the slot's worker when it gets one (job, free mode),
 // or, on a Hub, on its own goroutine, parked like a spawner (job == nil).
 type claim struct {
 	prev, next *claim
 	inq        bool
-	got        bool         // the slot was handed over (p.mu)
-	q          waitq        // the parked claimant
-	t          *GreenThread // the queued task
-	job        queuedJob    // free mode: how to run or abandon the queued task
-	reg        afterReg     // free mode: the queued task's registration for its context's end
+	got        bool      // the slot was handed over (p.mu)
+	q          waitq     // the parked claimant
+	task       *taskNode // the queued task
+	job        queuedJob // free mode: how to run or abandon the queued task
 }
 
 // queuedJob is a queued free-mode task.
 type queuedJob interface {
+	giveUp()  // its context ended: abandon it if it is still queued
 	run()     // it got a slot: run it (or abandon it if its context ended)
 	abandon() // finish it with its context's error, without running it
 }
 
 // queuedTask is a queued free-mode task and its claim, in one allocation,
-// with the threadExt its registration for its context's end needs.
+// with the threadExt that holds the claim for its context's end (see
+// GreenThread.queueOn).
 type queuedTask[T any] struct {
 	claim
-	g     *Greenlet[T]
-	after func(*Greenlet[T])
-	x     threadExt
+	k *poolTask[T]
+	x threadExt
 }
 
 func (j *queuedTask[T]) run() {
-	t := &j.g.GreenThread
-	t.unregister(&j.reg)
+	t := &j.k.GreenThread
+	t.dequeued()
 	if t.cancelledNow() {
 		j.abandon()
 		return
 	}
-	j.g.run(0)
-	if j.after != nil {
-		runLink(func() { j.after(j.g) })
+	j.k.run(0)
+	if j.k.hasCallbacks() {
+		runLink(j.k.callback)
 	}
 }
 
+func (j *queuedTask[T]) giveUp() { j.k.p.giveUp(&j.claim) }
+
 func (j *queuedTask[T]) abandon() {
-	t := &j.g.GreenThread
+	t := &j.k.GreenThread
 	t.finish(ctxError(t.context()))
-	if j.after != nil {
-		runLink(func() { j.after(j.g) })
+	if j.k.hasCallbacks() {
+		runLink(j.k.callback)
 	}
 }
 
@@ -570,14 +694,14 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // is finished with.
 func submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), opts []SpawnOption) (*Greenlet[T], error) {
 	if p.cfg.queue != 0 {
-		return submitAsync(ctx, p, fn, nil, opts, true)
+		return submitAsync(ctx, p, fn, nil, nil, opts, true)
 	}
 	if err := p.acquire(ctx); err != nil {
 		return refused[T](ctx, err, opts), err
 	}
-	g := newGreenlet(ctx, fn, opts)
-	startOn(p, g, nil)
-	return g, nil
+	k := newTask(ctx, p, fn, opts)
+	startOn(k)
+	return &k.Greenlet, nil
 }
 
 // refused returns a green thread that never runs: finished at once with
@@ -648,49 +772,44 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // cancelled ctx or killed it; ApplyAsync's own caller if ctx was already
 // done).
 //
-// Cost: on a free slot, what Submit costs; queued, two allocations more (a
-// goroutine more on a Hub).
+// Cost: what Submit costs, on a free slot or queued (see WithQueue); the
+// callbacks are kept in the task's own allocation (a goroutine more on a
+// Hub for a queued task).
 func ApplyAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error)) *Greenlet[T] {
-	var after func(*Greenlet[T])
-	if onValue != nil || onError != nil {
-		after = func(g *Greenlet[T]) {
-			if err := g.Err(); err != nil {
-				if onError != nil {
-					onError(err)
-				}
-			} else if onValue != nil {
-				onValue(g.Value())
-			}
-		}
-	}
-	g, _ := submitAsync(ctx, p, fn, after, nil, false)
+	g, _ := submitAsync(ctx, p, fn, onValue, onError, nil, false)
 	return g
 }
 
 // submitAsync starts fn as a task of p on a free slot, or queues it if the
-// pool is full (see ApplyAsync and WithQueue); after, if not nil, runs once
-// its green thread has finished. On a full bounded queue it waits for a
-// place if wait is set (and the pool is not non-blocking), and otherwise
-// fails with ErrPoolFull. It always returns the green thread; when the
-// task is refused, that is finished with the error, which is returned too.
-func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), after func(*Greenlet[T]), opts []SpawnOption, wait bool) (*Greenlet[T], error) {
-	// An executor (WithQueue) in free mode makes the green thread before
-	// taking p.mu, to keep the lock short when many submit at once; one
-	// that is refused is finished unstarted with the error. On a Hub it is
-	// made under p.mu, as it is spawned in the hub there and then.
-	var g *Greenlet[T]
-	if p.cfg.queue != 0 && freeModeCtx(ctx) {
-		g = newGreenlet(ctx, fn, opts)
+// pool is full (see ApplyAsync and WithQueue); onValue or onError, if not
+// nil, is called once its green thread has finished (see ApplyAsync). On a
+// full bounded queue it waits for a place if wait is set (and the pool is
+// not non-blocking), and otherwise fails with ErrPoolFull. It always
+// returns the green thread; when the task is refused, that is finished
+// with the error, which is returned too.
+func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error), onValue func(T), onError func(error), opts []SpawnOption, wait bool) (*Greenlet[T], error) {
+	// In free mode the green thread is made before taking p.mu, to keep
+	// the lock short when many submit at once (and to list it among the
+	// running tasks under the lock that takes its slot); one that is
+	// refused is finished unstarted with the error. On a Hub it is made
+	// under p.mu, as it is spawned in the hub there and then.
+	var k *poolTask[T]
+	mk := func() {
+		if k == nil {
+			k = newTask(ctx, p, fn, opts)
+			k.onValue, k.onError = onValue, onError
+		}
+	}
+	if freeModeCtx(ctx) {
+		mk()
 	}
 	refuse := func(err error) (*Greenlet[T], error) {
-		if g == nil {
-			g = newGreenlet(ctx, fn, opts)
+		mk()
+		finishUnstarted(&k.GreenThread, err)
+		if k.hasCallbacks() {
+			runLink(k.callback)
 		}
-		finishUnstarted(&g.GreenThread, err)
-		if after != nil {
-			runLink(func() { after(g) })
-		}
-		return g, err
+		return &k.Greenlet, err
 	}
 	p.mu.Lock()
 	if p.closed {
@@ -699,12 +818,16 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	}
 	if p.hasRoom() {
 		p.running++
-		p.mu.Unlock()
-		if g == nil {
-			g = newGreenlet(ctx, fn, opts)
+		if k != nil {
+			p.live.push(&k.node)
+			p.mu.Unlock()
+			launchTask(k)
+			return &k.Greenlet, nil
 		}
-		startOn(p, g, after)
-		return g, nil
+		p.mu.Unlock()
+		mk()
+		startOn(k)
+		return &k.Greenlet, nil
 	}
 	switch bound := p.cfg.queue; {
 	case bound == 0 && p.cfg.nonBlocking:
@@ -722,38 +845,33 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 			p.unqueue()
 			p.running++
 			p.mu.Unlock()
-			if g == nil {
-				g = newGreenlet(ctx, fn, opts)
-			}
-			startOn(p, g, after)
-			return g, nil
+			mk()
+			startOn(k)
+			return &k.Greenlet, nil
 		}
 		p.queued-- // counted again below
 	}
 	// Queue it, under p.mu so that the order of the claims is the order of
 	// the calls. Making the green thread takes its parent's or the hub's
 	// mutex (never the other way round).
-	if g == nil {
-		g = newGreenlet(ctx, fn, opts)
-	}
-	t := &g.GreenThread
+	mk()
+	t := &k.GreenThread
 	p.queued++
 	if t.sched() != nil {
-		queueOnHub(p, g, after)
+		queueOnHub(p, k)
 		p.mu.Unlock()
-		return g, nil
+		return &k.Greenlet, nil
 	}
-	j := &queuedTask[T]{g: g, after: after}
-	j.t, j.job = t, j
-	j.reg.f = func() { p.giveUp(&j.claim) }
+	j := &queuedTask[T]{k: k}
+	j.task, j.job = &k.node, j
 	t.useExt(&j.x)
 	p.claims.push(&j.claim)
-	cancelled := !t.register(&j.reg)
+	cancelled := !t.queueOn(&j.claim)
 	p.mu.Unlock()
 	if cancelled {
 		p.giveUp(&j.claim)
 	}
-	return g, nil
+	return &k.Greenlet, nil
 }
 
 // freeModeCtx reports whether a green thread spawned under ctx runs in
@@ -801,25 +919,25 @@ func (p *Pool) giveUp(c *claim) {
 	p.mu.Unlock()
 }
 
-// queueOnHub queues g, a green thread of a Hub, on p; p.mu is held. A green
+// queueOnHub queues k, a green thread of a Hub, on p; p.mu is held. A green
 // thread of a hub takes its turns from its spawn on, so it runs at once on
 // a goroutine of its own: its body first waits for the slot, parked like a
 // spawner in Submit (deterministically), then calls the task's function.
-func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
-	t := &g.GreenThread
-	c := &claim{t: t}
+func queueOnHub[T any](p *Pool, k *poolTask[T]) {
+	t := &k.GreenThread
+	c := &claim{task: &k.node}
 	p.claims.push(c)
-	fn := g.fn
-	g.fn = func(ctx context.Context) (T, error) {
+	fn := k.fn
+	k.fn = func(ctx context.Context) (T, error) {
 		if err := p.awaitClaim(ctx, c); err != nil {
 			var zero T
 			return zero, err
 		}
 		return fn(ctx)
 	}
-	t.onFinish(func() { // in g's turn: see startOn
-		if after != nil {
-			runLink(func() { after(g) })
+	t.onFinish(func() { // in k's turn: see startOn
+		if k.hasCallbacks() {
+			runLink(k.callback)
 		}
 		p.mu.Lock()
 		p.claims.remove(c) // killed before its body began
@@ -831,10 +949,10 @@ func queueOnHub[T any](p *Pool, g *Greenlet[T], after func(*Greenlet[T])) {
 		}
 		p.mu.Unlock()
 		if got {
-			p.releaseTask(t)
+			p.releaseTask(&k.node)
 		}
 	})
-	g.launch(0)
+	k.launch(0)
 }
 
 // awaitClaim parks the caller until c got a slot, or ctx ends (it then
@@ -871,7 +989,7 @@ func (p *Pool) closeLocked() {
 	}
 	for c := p.claims.head; c != nil; {
 		next := c.next
-		if c.t == nil {
+		if c.task == nil {
 			p.claims.remove(c)
 			c.q.wakeOne() // it fails with ErrPoolClosed
 		}
@@ -923,7 +1041,7 @@ func (p *Pool) Kill(ctx context.Context) error {
 	var dropped []*claim
 	for c := p.claims.pop(); c != nil; c = p.claims.pop() {
 		dropped = append(dropped, c)
-		tasks = append(tasks, c.t)
+		tasks = append(tasks, c.task.t)
 	}
 	p.mu.Unlock()
 	cancelAll(tasks)
@@ -1049,9 +1167,9 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 	if !p.tryAcquire() {
 		return nil, false
 	}
-	g := newGreenlet(ctx, fn, opts)
-	startOn(p, g, nil)
-	return g, true
+	k := newTask(ctx, p, fn, opts)
+	startOn(k)
+	return &k.Greenlet, true
 }
 
 // TryGo is TrySubmit for a task without a result.

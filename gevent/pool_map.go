@@ -97,21 +97,21 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 			fail(err)
 			workers = 0
 		} else {
-			g := newGreenlet(mctx, worker, nil)
-			startOn(p, g, nil)
-			gs = append(gs, g)
+			k := newTask(mctx, p, worker, nil)
+			startOn(k)
+			gs = append(gs, &k.Greenlet)
 		}
 		for len(gs) < workers && p.tryAcquire() {
-			g := newGreenlet(mctx, worker, nil)
-			startOn(p, g, nil)
-			gs = append(gs, g)
+			k := newTask(mctx, p, worker, nil)
+			startOn(k)
+			gs = append(gs, &k.Greenlet)
 		}
 		if self {
 			inline = work(mctx)
 		}
 	default:
 		for range workers {
-			g, err := submitAsync(mctx, p, worker, nil, nil, true)
+			g, err := submitAsync(mctx, p, worker, nil, nil, nil, true)
 			if err != nil {
 				if len(gs) == 0 {
 					fail(err)

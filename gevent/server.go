@@ -179,9 +179,9 @@ func spawnHandler(ctx context.Context, p *Pool, handlers *Group, cfg *serveConfi
 		}
 		return false, err
 	}
-	g := newGreenlet(hctx, body, nil)
-	handlers.Add(g)
-	startOn(p, g, nil)
+	k := newTask(hctx, p, body, nil)
+	handlers.Add(&k.Greenlet)
+	startOn(k)
 	return true, nil
 }
 

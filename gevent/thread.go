@@ -65,11 +65,15 @@ type threadExt struct {
 	killErr   error       // KillWith's error, if the kill came with one
 	afters    afterList   // AfterFunc registrations and children, in order
 	onEnd     []func()    // Link callbacks, in link order
-	// group is the Group whose Go spawned t: it counts t's end before
-	// the Links run (groupSlot: t holds a slot of its limit).
-	group     *Group
-	groupSlot bool
-	watchers  watchList // the Waits on t and its Done channel (see wait.go)
+	// member is t's place in the Group whose Go spawned it on a pool (or
+	// refused it): the group counts t's end before the Links run. A member
+	// Go spawns itself has its place in its own allocation instead (see
+	// memberThread).
+	member *member
+	// queued is the claim of t, a free-mode task queued in a pool: the
+	// cancellation of t's context gives it up (before the afters run).
+	queued   *claim
+	watchers watchList // the Waits on t and its Done channel (see wait.go)
 }
 
 // ext returns t's threadExt, making it; t.mu held, or t not shared yet.
@@ -122,11 +126,19 @@ func WithName(name string) SpawnOption {
 
 // init prepares t to run under parent. It links t's context to parent's
 // cancellation only when parent can be cancelled at all.
-func (t *GreenThread) init(parent context.Context, opts []SpawnOption) {
+func (t *GreenThread) init(parent context.Context, opts []SpawnOption) { t.initIn(parent, opts, nil) }
+
+// initIn is init for a green thread that is m, a member of m.g, too (nil:
+// none): m joins m.g's members last, under the lock that registers t with
+// m.g's context when parent is that context.
+func (t *GreenThread) initIn(parent context.Context, opts []SpawnOption, m *member) {
 	t.id = lastID.Add(1)
 	t.parent = parent
 	var s scheduler
-	if p := threadFrom(parent); p != nil {
+	gc, _ := parent.(*groupCtx)
+	if gc != nil {
+		s = gc.sched // parent's: worked out once, by makeContext
+	} else if p := threadFrom(parent); p != nil {
 		s = p.sched()
 	} else {
 		s = schedulerFrom(parent)
@@ -150,10 +162,14 @@ func (t *GreenThread) init(parent context.Context, opts []SpawnOption) {
 			// The registration lives in t: no allocation.
 			t.inParent.child = t
 			(*GreenThread)(pc).register(&t.inParent)
-		} else if gc, ok := parent.(*groupCtx); ok {
+		} else if gc != nil {
 			// Spawned with a Group's context: likewise, with the group.
 			t.inParent.child = t
-			if !gc.g.register(&t.inParent) {
+			var mine *member
+			if m != nil && m.g == gc.g {
+				mine, m = m, nil
+			}
+			if !gc.g.register(&t.inParent, mine) {
 				// The group has cancelled its context already.
 				t.inParent.child = nil
 				t.cancel(cmp.Or(parent.Err(), context.Canceled))
@@ -162,6 +178,9 @@ func (t *GreenThread) init(parent context.Context, opts []SpawnOption) {
 			stop := context.AfterFunc(parent, func() { t.cancel(parent.Err()) })
 			t.inParent.f = func() { stop() }
 		}
+	}
+	if m != nil {
+		m.g.join(m)
 	}
 }
 
@@ -367,7 +386,12 @@ func (t *GreenThread) start() bool {
 }
 
 // finish records the body's error, wakes the joiners and runs the links.
-func (t *GreenThread) finish(err error) {
+func (t *GreenThread) finish(err error) { t.finishIn(err, nil) }
+
+// finishIn is finish for a green thread that is m, a member of m.g,
+// too (nil: none, or its place is in its threadExt): the group counts
+// its end after the joiners are woken, before the links run.
+func (t *GreenThread) finishIn(err error, m *member) {
 	if freeInfo.on.Load() {
 		untrackFree(t)
 	}
@@ -396,20 +420,26 @@ func (t *GreenThread) finish(err error) {
 	if x != nil {
 		x.watchers.fire()
 		links, x.onEnd = x.onEnd, nil
+		if m == nil {
+			m = x.member
+		}
 	}
 	t.mu.Unlock()
+	kid := false // t is registered with m.g's context: m.g forgets both at once
 	if t.inParent.child != nil {
 		switch p := t.parent.(type) {
 		case *threadCtx:
 			(*GreenThread)(p).unregister(&t.inParent)
 		case *groupCtx:
-			p.g.unregister(&t.inParent)
+			if kid = m != nil && p.g == m.g; !kid {
+				p.g.unregister(&t.inParent)
+			}
 		}
 	} else if t.inParent.f != nil {
 		t.inParent.f()
 	}
-	if x != nil && x.group != nil {
-		x.group.finished(t, x.groupSlot)
+	if m != nil {
+		m.g.finished(m, kid)
 	}
 	for _, f := range links {
 		runLink(f)
@@ -442,19 +472,18 @@ func (t *GreenThread) onFinish(f func()) {
 	runLink(f)
 }
 
-// onFinishGroup makes g count t's end (Group.finished) once t has
+// onFinishGroup makes m.g count t's end (Group.finished) once t has
 // finished, before its Links: at once if it already has. It takes the
-// place of an onFinish closure, for Group.Go.
-func (t *GreenThread) onFinishGroup(g *Group, slot bool) {
+// place of an onFinish closure, for Group.Go on a pool.
+func (t *GreenThread) onFinishGroup(m *member) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
-		x := t.ext()
-		x.group, x.groupSlot = g, slot
+		t.ext().member = m
 		t.mu.Unlock()
 		return
 	}
 	t.mu.Unlock()
-	g.finished(t, slot)
+	m.g.finished(m, false)
 }
 
 // cancel cancels t's context with err, once.
@@ -472,7 +501,12 @@ func (t *GreenThread) cancel(err error) {
 		t.done.Store(&closedchan)
 	}
 	afters := x.afters.take()
+	queued := x.queued
+	x.queued = nil
 	t.mu.Unlock()
+	if queued != nil {
+		queued.job.giveUp()
+	}
 	// Derived contexts and child green threads are cancelled synchronously,
 	// as a context.cancelCtx cancels its children (context.AfterFunc still
 	// runs a user's function on a goroutine of its own), in the order they
@@ -493,6 +527,29 @@ func (t *GreenThread) cancel(err error) {
 	if s := t.sched(); s != nil {
 		s.cancelled(t)
 	}
+}
+
+// queueOn records c, the claim of t queued in a pool, for t's
+// cancellation to give up, unless t's context is cancelled already (it
+// returns false). It takes the place of a registration (and its closure).
+func (t *GreenThread) queueOn(c *claim) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.ext()
+	if x.ctxErr != nil {
+		return false
+	}
+	x.queued = c
+	return true
+}
+
+// dequeued forgets the claim queueOn recorded: t got its slot.
+func (t *GreenThread) dequeued() {
+	t.mu.Lock()
+	if x := t.x.Load(); x != nil {
+		x.queued = nil
+	}
+	t.mu.Unlock()
 }
 
 // cancelledNow reports whether t's context has been cancelled, without

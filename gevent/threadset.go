@@ -6,9 +6,9 @@ import (
 	"slices"
 )
 
-// threadSet is a set of green threads (a Pool's tasks, a Group's members, a
-// Hub's live threads), guarded by its owner's mutex. The zero value is an
-// empty set; add makes the map on first use.
+// threadSet is a set of green threads (a Hub's live threads), guarded by
+// its owner's mutex. The zero value is an empty set; add makes the map on
+// first use.
 type threadSet map[*GreenThread]struct{}
 
 func (s *threadSet) add(t *GreenThread) {
@@ -16,11 +16,6 @@ func (s *threadSet) add(t *GreenThread) {
 		*s = make(threadSet)
 	}
 	(*s)[t] = struct{}{}
-}
-
-func (s threadSet) has(t *GreenThread) bool {
-	_, ok := s[t]
-	return ok
 }
 
 // inSpawnOrder returns the set's green threads, oldest first: the order in

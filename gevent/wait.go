@@ -606,7 +606,7 @@ func (r *AsyncResult[T]) failure() error { return r.Err() }
 func (g *Group) Done() <-chan struct{} {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.members) == 0 {
+	if g.members.n == 0 {
 		return closedchan
 	}
 	return g.watchers.done()
@@ -615,7 +615,7 @@ func (g *Group) Done() <-chan struct{} {
 func (g *Group) watch(w *watch) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.members) == 0 {
+	if g.members.n == 0 {
 		return false
 	}
 	g.watchers.push(w)
