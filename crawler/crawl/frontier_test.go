@@ -175,8 +175,9 @@ func TestFrontierMatchesStream(t *testing.T) {
 	assert.Equal(t, localRun.BadLines, run.BadLines)
 	assert.Equal(t, len(lines), run.Lines)
 	assert.Equal(t, len(urls), stats[0].Published+stats[1].Published)
-	assert.Positive(t, stats[0].Published, "both workers got partitions")
-	assert.Positive(t, stats[1].Published, "both workers got partitions")
+	// How the partitions split depends on when each worker joins: a worker
+	// that starts late on a loaded machine may find the crawl done.
+	t.Logf("published by worker: %d, %d", stats[0].Published, stats[1].Published)
 	for path, n := range srv.counts() {
 		assert.Equal(t, 2, n, "%s: once by Stream, once by the workers", path)
 	}
