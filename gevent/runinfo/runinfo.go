@@ -24,7 +24,7 @@ import (
 )
 
 // Handler returns an http.Handler that writes the dump as text/plain, or
-// a line saying that no hub has live green threads.
+// a line saying that there is nothing to list.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -33,12 +33,14 @@ func Handler() http.Handler {
 	})
 }
 
-// Write writes the dump to w (see the package doc) and returns the
-// number of hubs written.
+// Write writes the dump to w (see the package doc): the free-mode green
+// threads when gevent.SetRunInfo is on, then every hub made WithRunInfo
+// with live green threads; it returns the number of trees written, and
+// writes one line saying so when there is none.
 func Write(w io.Writer) (int, error) {
 	n, err := gevent.WriteAllRunInfo(w)
 	if err == nil && n == 0 {
-		_, err = io.WriteString(w, "no hub made WithRunInfo has live green threads\n")
+		_, err = io.WriteString(w, "no hub made WithRunInfo has live green threads, and gevent.SetRunInfo is off\n")
 	}
 	return n, err
 }

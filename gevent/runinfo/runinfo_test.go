@@ -47,7 +47,7 @@ func hubWithWaiter(t *testing.T) (end func()) {
 func TestHandler(t *testing.T) {
 	rec := httptest.NewRecorder()
 	runinfo.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/gevent/runinfo", nil))
-	assert.Equal(t, "no hub made WithRunInfo has live green threads\n", rec.Body.String())
+	assert.Equal(t, "no hub made WithRunInfo has live green threads, and gevent.SetRunInfo is off\n", rec.Body.String())
 
 	end := hubWithWaiter(t)
 	defer end()
