@@ -3,8 +3,6 @@ package gevent
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -297,60 +295,39 @@ func TestPoolResizeShrinkHoldsBound(t *testing.T) {
 // resize and a cancellation, on a virtual-clock hub, 200 times: every run
 // gives the same trace.
 func TestHubQueuedSubmitDeterministic(t *testing.T) {
-	run := func() string {
-		h := NewHub(WithVirtualClock(epoch))
-		var trace strings.Builder
-		log := func(format string, args ...any) {
-			fmt.Fprintf(&trace, "%s@%d ", fmt.Sprintf(format, args...), h.Now().Sub(epoch)/time.Second)
-		}
-		err := h.Run(context.Background(), func(ctx context.Context) error {
-			p := NewPool(2, WithQueue(3))
-			task := func(i int) func(context.Context) (int, error) {
-				return func(ctx context.Context) (int, error) {
-					log("start%d", i)
-					if err := Sleep(ctx, time.Duration(1+i%3)*time.Second); err != nil {
-						return 0, err
-					}
-					log("end%d", i)
-					return i, nil
-				}
+	first := hubTrace(t, 200, func(ctx context.Context, log func(format string, args ...any)) error {
+		p := NewPool(2, WithQueue(3))
+		task := func(i int) func(context.Context) (int, error) { return tracedSleeper(log, i) }
+		var gs []*Greenlet[int]
+		tctx, cancel := withTimeout(ctx, 1500*time.Millisecond, context.DeadlineExceeded)
+		defer cancel()
+		for i := range 9 {
+			qctx := ctx
+			if i == 4 {
+				qctx = tctx // gives up in the queue
 			}
-			var gs []*Greenlet[int]
-			tctx, cancel := withTimeout(ctx, 1500*time.Millisecond, context.DeadlineExceeded)
-			defer cancel()
-			for i := range 9 {
-				qctx := ctx
-				if i == 4 {
-					qctx = tctx // gives up in the queue
-				}
-				g := Submit(qctx, p, task(i))
-				err := startErr(g)
-				if err != nil {
-					return err
-				}
-				log("submitted%d", i)
-				gs = append(gs, g)
-				if i == 6 {
-					p.Resize(3)
-					log("resized %v", p.Stats())
-				}
-			}
-			p.Close()
-			if err := p.Join(ctx); err != nil {
+			g := Submit(qctx, p, task(i))
+			err := startErr(g)
+			if err != nil {
 				return err
 			}
-			log("joined %v", p.Stats())
-			for _, g := range gs {
-				log("%v", g.Err() != nil)
+			log("submitted%d", i)
+			gs = append(gs, g)
+			if i == 6 {
+				p.Resize(3)
+				log("resized %v", p.Stats())
 			}
-			return nil
-		})
-		if err != nil {
-			return "error: " + err.Error()
 		}
-		return trace.String()
-	}
-	first := sameTrace(t, 200, run)
+		p.Close()
+		if err := p.Join(ctx); err != nil {
+			return err
+		}
+		log("joined %v", p.Stats())
+		for _, g := range gs {
+			log("%v", g.Err() != nil)
+		}
+		return nil
+	})
 	assert.Contains(t, first, "submitted8", first)
 	assert.Contains(t, first, "joined", first)
 	assert.NotContains(t, first, "start4", "the task whose ctx ended in the queue never ran")

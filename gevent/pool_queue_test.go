@@ -376,66 +376,76 @@ func TestZeroPoolIsUnbounded(t *testing.T) {
 // with blocking spawns and cancellations mixed in, on a virtual-clock hub
 // 200 times: every run gives the same trace.
 func TestHubApplyAsyncOnFullPoolDeterministic(t *testing.T) {
-	run := func() string {
+	first := hubTrace(t, 200, func(ctx context.Context, log func(format string, args ...any)) error {
+		p := NewPool(2)
+		task := func(i int) func(context.Context) (int, error) { return tracedSleeper(log, i) }
+		var gs []*Greenlet[int]
+		tctx, cancel := withTimeout(ctx, 2500*time.Millisecond, context.DeadlineExceeded)
+		defer cancel()
+		for i := range 8 {
+			qctx := ctx
+			if i == 5 {
+				qctx = tctx // gives up in the queue
+			}
+			g := ApplyAsync(qctx, p, task(i), func(v int) { log("value%d", v) }, func(err error) { log("error%d", i) })
+			err := startErr(g)
+			if err != nil {
+				return err
+			}
+			log("applied%d", i)
+			gs = append(gs, g)
+			if i == 3 {
+				g := Submit(ctx, p, task(100))
+				err := startErr(g) // waits its turn behind 2 and 3
+				if err != nil {
+					return err
+				}
+				log("submitted")
+				gs = append(gs, g)
+			}
+		}
+		if err := p.Join(ctx); err != nil {
+			return err
+		}
+		log("joined")
+		for _, g := range gs {
+			log("%v", g.Err() != nil)
+		}
+		return p.Kill(ctx)
+	})
+	assert.Contains(t, first, "applied7", first)
+	assert.Contains(t, first, "error5", first)
+	assert.Contains(t, first, "joined", first)
+	assert.NotContains(t, first, "start5", "the task whose ctx ended in the queue never ran")
+}
+
+// hubTrace runs scenario on a fresh virtual-clock hub n times and returns
+// its trace, failing t if two runs differ; log appends an entry stamped
+// with the hub's virtual second.
+func hubTrace(t *testing.T, n int, scenario func(ctx context.Context, log func(format string, args ...any)) error) string {
+	t.Helper()
+	return sameTrace(t, n, func() string {
 		h := NewHub(WithVirtualClock(epoch))
 		var trace strings.Builder
 		log := func(format string, args ...any) {
 			fmt.Fprintf(&trace, "%s@%d ", fmt.Sprintf(format, args...), h.Now().Sub(epoch)/time.Second)
 		}
-		err := h.Run(context.Background(), func(ctx context.Context) error {
-			p := NewPool(2)
-			task := func(i int) func(context.Context) (int, error) {
-				return func(ctx context.Context) (int, error) {
-					log("start%d", i)
-					if err := Sleep(ctx, time.Duration(1+i%3)*time.Second); err != nil {
-						return 0, err
-					}
-					log("end%d", i)
-					return i, nil
-				}
-			}
-			var gs []*Greenlet[int]
-			tctx, cancel := withTimeout(ctx, 2500*time.Millisecond, context.DeadlineExceeded)
-			defer cancel()
-			for i := range 8 {
-				qctx := ctx
-				if i == 5 {
-					qctx = tctx // gives up in the queue
-				}
-				g := ApplyAsync(qctx, p, task(i), func(v int) { log("value%d", v) }, func(err error) { log("error%d", i) })
-				err := startErr(g)
-				if err != nil {
-					return err
-				}
-				log("applied%d", i)
-				gs = append(gs, g)
-				if i == 3 {
-					g := Submit(ctx, p, task(100))
-					err := startErr(g) // waits its turn behind 2 and 3
-					if err != nil {
-						return err
-					}
-					log("submitted")
-					gs = append(gs, g)
-				}
-			}
-			if err := p.Join(ctx); err != nil {
-				return err
-			}
-			log("joined")
-			for _, g := range gs {
-				log("%v", g.Err() != nil)
-			}
-			return p.Kill(ctx)
-		})
-		if err != nil {
+		if err := h.Run(context.Background(), func(ctx context.Context) error { return scenario(ctx, log) }); err != nil {
 			return "error: " + err.Error()
 		}
 		return trace.String()
+	})
+}
+
+// tracedSleeper is task i of the trace tests: it logs its start, sleeps 1 to 3
+// seconds, logs its end and returns i.
+func tracedSleeper(log func(format string, args ...any), i int) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		log("start%d", i)
+		if err := Sleep(ctx, time.Duration(1+i%3)*time.Second); err != nil {
+			return 0, err
+		}
+		log("end%d", i)
+		return i, nil
 	}
-	first := sameTrace(t, 200, run)
-	assert.Contains(t, first, "applied7", first)
-	assert.Contains(t, first, "error5", first)
-	assert.Contains(t, first, "joined", first)
-	assert.NotContains(t, first, "start5", "the task whose ctx ended in the queue never ran")
 }
