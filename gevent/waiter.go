@@ -208,7 +208,7 @@ func releaseWaiter(w *waiter, spare *atomic.Pointer[waiter], pooled bool) {
 // if that reports false, a wake won the race and the caller owns whatever
 // the waker handed over.
 func (w *waiter) wait(ctx context.Context) error {
-	if w.sched != nil && w.th != nil {
+	if w.onHub() {
 		return w.sched.park(ctx, w)
 	}
 	if freeInfo.on.Load() {
@@ -230,10 +230,14 @@ func (w *waiter) wait(ctx context.Context) error {
 	}
 }
 
+// onHub reports whether w parks on a Hub (wait gives the hub's turn away,
+// wake makes its green thread ready) rather than on its channel.
+func (w *waiter) onHub() bool { return w.sched != nil && w.th != nil }
+
 // wake signals w. It must be called with w already unlinked from its waitq
 // (pop does that), under the primitive's mutex.
 func (w *waiter) wake() {
-	if w.sched != nil && w.th != nil {
+	if w.onHub() {
 		w.sched.ready(w)
 		return
 	}
@@ -266,8 +270,12 @@ func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *flagq) 
 		mu.Unlock()
 		return afterNotified(ctx, q)
 	}
-	err := block(ctx, mu, &q.waitq)
-	if err == nil {
+	w := getWaiter(ctx, &q.waitq)
+	counted := w.onHub() // notifyAll counts the hub's waiters alone
+	q.push(w)
+	mu.Unlock()
+	err := w.await(ctx, mu, &q.waitq, nil)
+	if err == nil && counted {
 		q.notifying.Add(-1)
 	}
 	return err
@@ -285,16 +293,26 @@ func afterNotified(ctx context.Context, q *flagq) error {
 }
 
 // flagq is the wait queue of a flag (Event, AsyncResult): its waiters, and
-// how many of those the last notifyAll woke have not returned yet.
+// how many of the green threads on a Hub that notifyAll woke have not
+// returned yet. Free-mode waiters are not counted: no Hub turn waits for
+// them, and a flag waited on outside any Hub pays no atomic for it.
 type flagq struct {
 	waitq
-	notifying atomic.Int32 // woken by notifyAll and not yet out of waitFlag
+	notifying atomic.Int32 // hub waiters woken by notifyAll and not yet out of waitFlag
 }
 
-// notifyAll wakes every waiter of q, oldest first, counting them as being
-// notified until they have returned from waitFlag.
+// notifyAll wakes every waiter of q, oldest first, counting those on a Hub
+// as being notified until they have returned from waitFlag.
 func (q *flagq) notifyAll() {
-	q.notifying.Add(int32(q.n))
+	var onHub int32
+	for w := q.head; w != nil; w = w.next {
+		if w.onHub() {
+			onHub++
+		}
+	}
+	if onHub > 0 {
+		q.notifying.Add(onHub)
+	}
 	q.wakeAll()
 }
 
@@ -306,6 +324,13 @@ func blockOr(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error
 	w := getWaiter(ctx, q)
 	q.push(w)
 	mu.Unlock()
+	return w.await(ctx, mu, q, gaveUp)
+}
+
+// await is the rest of blockOr once w, q's waiter from getWaiter, is
+// queued and mu released: it waits, settles a race with a wake under mu,
+// and gives w back.
+func (w *waiter) await(ctx context.Context, mu *sync.Mutex, q *waitq, gaveUp func()) error {
 	err := w.wait(ctx)
 	if err != nil {
 		mu.Lock()
