@@ -29,11 +29,10 @@ type afterReg struct {
 func (t *GreenThread) register(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	x := t.ext()
-	if x.ctxErr != nil {
+	if t.ext().ctxErr != nil {
 		return false
 	}
-	x.afters.push(a)
+	t.more().afters.push(a)
 	return true
 }
 
@@ -41,8 +40,8 @@ func (t *GreenThread) register(a *afterReg) bool {
 func (t *GreenThread) unregister(a *afterReg) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	x := t.x.Load()
-	return x != nil && x.afters.remove(a)
+	m := t.moreIfAny()
+	return m != nil && m.afters.remove(a)
 }
 
 // afterList is a green thread's registrations in order: a doubly linked

@@ -429,8 +429,12 @@ func TestGetDeadlineIsTimeout(t *testing.T) {
 }
 
 // TestGreenletSize keeps the common path to one small allocation: the
-// rarely used parts of a green thread live in its threadExt (issue 19).
+// rarely used parts of a green thread live in its threadExt, the rarer
+// still in its threadMore, and a queued pool task's claim carries a
+// threadExt in 128 bytes.
 func TestGreenletSize(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(GreenThread{}), uintptr(112))
 	assert.LessOrEqual(t, unsafe.Sizeof(Greenlet[int]{}), uintptr(128))
+	assert.LessOrEqual(t, unsafe.Sizeof(threadExt{}), uintptr(64))
+	assert.LessOrEqual(t, unsafe.Sizeof(queuedTask[int]{}), uintptr(128))
 }

@@ -294,12 +294,12 @@ func (p *Pool) claimIn(ctx context.Context, q *claimq) error {
 	if ctx.Err() != nil {
 		return ctxError(ctx)
 	}
-	c := &claim{}
+	c := parkedClaim(nil)
 	q.push(c)
 	if self {
 		p.selfWait++
 	}
-	err := blockOr(ctx, &p.mu, &c.q, func() { q.remove(c) })
+	err := blockOr(ctx, &p.mu, c.q, func() { q.remove(c) })
 	p.mu.Lock()
 	if self {
 		p.selfWait--
@@ -584,9 +584,22 @@ type claim struct {
 	prev, next *claim
 	inq        bool
 	got        bool      // the slot was handed over (p.mu)
-	q          waitq     // the parked claimant
+	q          *waitq    // the parked claimant (see parkedClaim); nil for a job
 	task       *taskNode // the queued task
 	job        queuedJob // free mode: how to run or abandon the queued task
+}
+
+// parkedClaim returns a claim for a claimant that parks until it is handed
+// over (a spawner, or a queued task's own goroutine on a Hub), with its
+// wait queue in the same allocation. A free-mode queued task's claim parks
+// no one, and has none.
+func parkedClaim(task *taskNode) *claim {
+	c := new(struct {
+		claim
+		q waitq
+	})
+	c.task, c.claim.q = task, &c.q
+	return &c.claim
 }
 
 // queuedJob is a queued free-mode task.
@@ -596,9 +609,9 @@ type queuedJob interface {
 	abandon() // finish it with its context's error, without running it
 }
 
-// queuedTask is a queued free-mode task and its claim, in one allocation,
-// with the threadExt that holds the claim for its context's end (see
-// GreenThread.queueOn).
+// queuedTask is a queued free-mode task and its claim, in one allocation
+// (128 bytes), with the threadExt that holds the claim for its context's
+// end (see GreenThread.queueOn).
 type queuedTask[T any] struct {
 	claim
 	k *poolTask[T]
@@ -607,7 +620,6 @@ type queuedTask[T any] struct {
 
 func (j *queuedTask[T]) run() {
 	t := &j.k.GreenThread
-	t.dequeued()
 	if t.cancelledNow() {
 		j.abandon()
 		return
@@ -864,9 +876,8 @@ func submitAsync[T any](ctx context.Context, p *Pool, fn func(context.Context) (
 	}
 	j := &queuedTask[T]{k: k}
 	j.task, j.job = &k.node, j
-	t.useExt(&j.x)
 	p.claims.push(&j.claim)
-	cancelled := !t.queueOn(&j.claim)
+	cancelled := !t.queueOn(&j.claim, &j.x)
 	p.mu.Unlock()
 	if cancelled {
 		p.giveUp(&j.claim)
@@ -925,7 +936,7 @@ func (p *Pool) giveUp(c *claim) {
 // spawner in Submit (deterministically), then calls the task's function.
 func queueOnHub[T any](p *Pool, k *poolTask[T]) {
 	t := &k.GreenThread
-	c := &claim{task: &k.node}
+	c := parkedClaim(&k.node)
 	p.claims.push(c)
 	fn := k.fn
 	k.fn = func(ctx context.Context) (T, error) {
@@ -963,7 +974,7 @@ func (p *Pool) awaitClaim(ctx context.Context, c *claim) error {
 		p.mu.Unlock()
 		return ctxError(ctx)
 	}
-	if err := blockOr(ctx, &p.mu, &c.q, func() { p.claims.remove(c) }); err != nil {
+	if err := blockOr(ctx, &p.mu, c.q, func() { p.claims.remove(c) }); err != nil {
 		return err
 	}
 	// Killed (or ctx ended) as the slot came: it does not run.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -166,6 +167,45 @@ func TestPoolQueuedTaskHonoursCtx(t *testing.T) {
 	require.NoError(t, r.g.Kill(ctx))
 	assert.ErrorIs(t, r.g.Err(), ErrGreenletExit)
 	assert.False(t, ran.Load())
+}
+
+// A queued task keeps its claim after it got its slot (the claim and its
+// threadExt are one allocation): a kill while it runs must end it as any
+// running task, and not give the claim up a second time.
+func TestPoolQueuedTaskKilledAfterItsSlotCame(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 1)
+	release := holdPool(t, p)
+	running := make(chan struct{})
+	var errs AsyncResult[[]error]
+	var mu sync.Mutex
+	var got []error
+	r := within(t, func() applied {
+		g := ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
+			close(running)
+			return 0, Sleep(ctx, time.Hour)
+		}, func(int) { t.Error("the killed task succeeded") }, func(err error) {
+			mu.Lock()
+			got = append(got, err)
+			errs.Set(slices.Clone(got))
+			mu.Unlock()
+		})
+		return applied{g, nil}
+	})
+	assert.False(t, r.g.Started(), "queued behind the held slot")
+	release()
+	<-running
+	require.NoError(t, r.g.Kill(ctx))
+	assert.True(t, r.g.Started())
+	assert.ErrorIs(t, r.g.Err(), ErrGreenletExit)
+	cbErrs, err := errs.Get(ctx)
+	require.NoError(t, err)
+	require.Len(t, cbErrs, 1, "the error callback ran once")
+	assert.ErrorIs(t, cbErrs[0], ErrGreenletExit)
+	require.NoError(t, p.Join(ctx))
+	st := p.Stats()
+	assert.Equal(t, PoolStats{Completed: 2}, st, "a task that ran and was killed counts as completed, not cancelled")
+	assert.Zero(t, claims(p))
 }
 
 func TestPoolCloseRunsQueuedTasks(t *testing.T) {

@@ -52,27 +52,38 @@ type GreenThread struct {
 }
 
 // threadExt holds the rarely used parts of a green thread, guarded by its
-// mutex unless said otherwise.
+// mutex unless said otherwise: what a failure, a cancellation or a queue
+// needs (64 bytes, so that a queued pool task carries one in its own
+// allocation), and the rarer still in a threadMore made on first use.
 type threadExt struct {
-	name  string
-	named bool // set by WithName, before t is shared
 	// unstarted: t finished without its body being entered (set before
 	// the finished state is published, then never changed).
 	unstarted bool
 	unread    atomic.Bool // a failure report is pending (see SetFailureHandler)
 	err       error       // the body's error, once finished, if not nil
 	ctxErr    error       // set once the context is cancelled
-	killErr   error       // KillWith's error, if the kill came with one
-	afters    afterList   // AfterFunc registrations and children, in order
-	onEnd     []func()    // Link callbacks, in link order
 	// member is t's place in the Group whose Go spawned it on a pool (or
 	// refused it): the group counts t's end before the Links run. A member
 	// Go spawns itself has its place in its own allocation instead (see
 	// memberThread).
 	member *member
 	// queued is the claim of t, a free-mode task queued in a pool: the
-	// cancellation of t's context gives it up (before the afters run).
-	queued   *claim
+	// cancellation of t's context gives it up (before the afters run). It
+	// is left set once the task got its slot: giving up a claim that is
+	// no longer queued does nothing.
+	queued *claim
+	more   atomic.Pointer[threadMore] // written under t's mutex; made on first use
+}
+
+// threadMore holds the parts of a green thread that only names, kills
+// with a reason, registrations, Links and Waits use, guarded by its mutex
+// unless said otherwise.
+type threadMore struct {
+	name     string
+	named    bool      // set by WithName, before t is shared
+	killErr  error     // KillWith's error, if the kill came with one
+	afters   afterList // AfterFunc registrations and children, in order
+	onEnd    []func()  // Link callbacks, in link order
 	watchers watchList // the Waits on t and its Done channel (see wait.go)
 }
 
@@ -86,13 +97,24 @@ func (t *GreenThread) ext() *threadExt {
 	return x
 }
 
-// useExt makes x t's threadExt, unless t has one already.
-func (t *GreenThread) useExt(x *threadExt) {
-	t.mu.Lock()
-	if t.x.Load() == nil {
-		t.x.Store(x)
+// more returns t's threadMore, making it (and its threadExt); t.mu held,
+// or t not shared yet.
+func (t *GreenThread) more() *threadMore {
+	x := t.ext()
+	m := x.more.Load()
+	if m == nil {
+		m = new(threadMore)
+		x.more.Store(m)
 	}
-	t.mu.Unlock()
+	return m
+}
+
+// moreIfAny returns t's threadMore, or nil if it has none.
+func (t *GreenThread) moreIfAny() *threadMore {
+	if x := t.x.Load(); x != nil {
+		return x.more.Load()
+	}
+	return nil
 }
 
 // sched returns the Hub t runs on, or nil in free mode.
@@ -121,7 +143,7 @@ type SpawnOption struct{ apply func(*GreenThread) }
 // WithName names the green thread, like multiprocessing.Process(name=...).
 // Without it the name is "Greenlet-<id>".
 func WithName(name string) SpawnOption {
-	return SpawnOption{func(t *GreenThread) { x := t.ext(); x.name, x.named = name, true }}
+	return SpawnOption{func(t *GreenThread) { m := t.more(); m.name, m.named = name, true }}
 }
 
 // init prepares t to run under parent. It links t's context to parent's
@@ -189,8 +211,8 @@ func (t *GreenThread) ID() uint64 { return t.id }
 
 // Name is the name given with WithName, or "Greenlet-<id>".
 func (t *GreenThread) Name() string {
-	if x := t.x.Load(); x != nil && x.named {
-		return x.name
+	if m := t.moreIfAny(); m != nil && m.named {
+		return m.name
 	}
 	return "Greenlet-" + strconv.FormatUint(t.id, 10)
 }
@@ -345,7 +367,7 @@ func (t *GreenThread) CancelWith(e error) {
 	if e != nil && e != ErrGreenletExit {
 		t.mu.Lock()
 		if x := t.x.Load(); (x == nil || x.ctxErr == nil) && !t.killed.Load() {
-			t.ext().killErr = e
+			t.more().killErr = e
 			t.killed.Store(true)
 		}
 		t.mu.Unlock()
@@ -371,8 +393,8 @@ func (t *GreenThread) KillWith(ctx context.Context, e error) error {
 func (t *GreenThread) killReason() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if x := t.x.Load(); x != nil && x.killErr != nil {
-		return x.killErr
+	if m := t.moreIfAny(); m != nil && m.killErr != nil {
+		return m.killErr
 	}
 	return ErrGreenletExit
 }
@@ -418,8 +440,10 @@ func (t *GreenThread) finishIn(err error, m *member) {
 	t.joiners.wakeAll()
 	var links []func()
 	if x != nil {
-		x.watchers.fire()
-		links, x.onEnd = x.onEnd, nil
+		if more := x.more.Load(); more != nil {
+			more.watchers.fire()
+			links, more.onEnd = more.onEnd, nil
+		}
 		if m == nil {
 			m = x.member
 		}
@@ -463,8 +487,8 @@ func runLink(f func()) {
 func (t *GreenThread) onFinish(f func()) {
 	t.mu.Lock()
 	if t.state.Load() != finished {
-		x := t.ext()
-		x.onEnd = append(x.onEnd, f)
+		m := t.more()
+		m.onEnd = append(m.onEnd, f)
 		t.mu.Unlock()
 		return
 	}
@@ -500,7 +524,10 @@ func (t *GreenThread) cancel(err error) {
 	} else {
 		t.done.Store(&closedchan)
 	}
-	afters := x.afters.take()
+	var afters []*afterReg
+	if m := x.more.Load(); m != nil {
+		afters = m.afters.take()
+	}
 	queued := x.queued
 	x.queued = nil
 	t.mu.Unlock()
@@ -532,24 +559,20 @@ func (t *GreenThread) cancel(err error) {
 // queueOn records c, the claim of t queued in a pool, for t's
 // cancellation to give up, unless t's context is cancelled already (it
 // returns false). It takes the place of a registration (and its closure).
-func (t *GreenThread) queueOn(c *claim) bool {
+// x, allocated with c, becomes t's threadExt if t has none yet.
+func (t *GreenThread) queueOn(c *claim, x *threadExt) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	x := t.ext()
+	if have := t.x.Load(); have != nil {
+		x = have
+	} else {
+		t.x.Store(x)
+	}
 	if x.ctxErr != nil {
 		return false
 	}
 	x.queued = c
 	return true
-}
-
-// dequeued forgets the claim queueOn recorded: t got its slot.
-func (t *GreenThread) dequeued() {
-	t.mu.Lock()
-	if x := t.x.Load(); x != nil {
-		x.queued = nil
-	}
-	t.mu.Unlock()
 }
 
 // cancelledNow reports whether t's context has been cancelled, without

@@ -498,7 +498,7 @@ func (t *GreenThread) Done() <-chan struct{} {
 	if t.Ready() {
 		return closedchan
 	}
-	return t.ext().watchers.done()
+	return t.more().watchers.done()
 }
 
 func (t *GreenThread) watch(w *watch) bool {
@@ -510,14 +510,14 @@ func (t *GreenThread) watch(w *watch) bool {
 	if t.Ready() {
 		return false
 	}
-	t.ext().watchers.push(w)
+	t.more().watchers.push(w)
 	return true
 }
 
 func (t *GreenThread) unwatch(w *watch) {
 	t.mu.Lock()
-	if x := t.x.Load(); x != nil {
-		x.watchers.remove(w)
+	if m := t.moreIfAny(); m != nil {
+		m.watchers.remove(w)
 	}
 	t.mu.Unlock()
 }

@@ -647,8 +647,8 @@ func TestIWaitDuplicatesAndDoneCtx(t *testing.T) {
 
 // watchersOf returns the first watch registered on t, or nil; t.mu held.
 func watchersOf(t *GreenThread) *watch {
-	if x := t.x.Load(); x != nil {
-		return x.watchers.head
+	if m := t.moreIfAny(); m != nil {
+		return m.watchers.head
 	}
 	return nil
 }
