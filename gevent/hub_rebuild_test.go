@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -499,4 +500,68 @@ func TestHubLateContextWakeIsStale(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// A Set wakes a plain goroutine and hub green threads from the same Event:
+// a hub green thread that then finds the flag set gives the turn to the
+// woken hub green threads first (they were waiting before it), and never
+// waits for the plain goroutine, which does not take hub turns: before,
+// whether it yielded depended on how fast that goroutine returned, and
+// the trace varied.
+func TestHubEventSetWithAPlainWaiter(t *testing.T) {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
+		log := func(s string) { *trace = append(*trace, s) }
+		var e Event
+		plainDone := make(chan struct{})
+		go func() {
+			defer close(plainDone)
+			_ = e.Wait(context.Background())
+		}()
+		for { // until the plain goroutine is parked in e
+			e.mu.Lock()
+			n := e.waiters.n
+			e.mu.Unlock()
+			if n == 1 {
+				break
+			}
+			runtime.Gosched()
+		}
+		setter := Spawn(ctx, func(ctx context.Context) (int, error) {
+			e.Set()
+			log("set")
+			if err := e.Wait(ctx); err != nil {
+				return 0, err
+			}
+			log("setter past its wait")
+			return 0, nil
+		})
+		other := Spawn(ctx, func(ctx context.Context) (int, error) { log("other ran"); return 0, nil })
+		if _, err := JoinAll(ctx, []*Greenlet[int]{setter, other}); err != nil {
+			return err
+		}
+		<-plainDone
+		// Woken hub waiters still come first.
+		e.Clear()
+		var gs []*Greenlet[int]
+		for i := range 2 {
+			gs = append(gs, Spawn(ctx, func(ctx context.Context) (int, error) {
+				if err := e.Wait(ctx); err != nil {
+					return 0, err
+				}
+				log(fmt.Sprintf("waiter %d woke", i))
+				return 0, nil
+			}))
+		}
+		if err := Sleep(ctx, time.Millisecond); err != nil { // both park
+			return err
+		}
+		e.Set()
+		if err := e.Wait(ctx); err != nil {
+			return err
+		}
+		log("main past its wait")
+		_, err := JoinAll(ctx, gs)
+		return err
+	})
+	assert.Equal(t, []string{"set", "setter past its wait", "other ran", "waiter 0 woke", "waiter 1 woke", "main past its wait"}, trace)
 }
