@@ -136,9 +136,9 @@ func WithExpiry(d time.Duration) PoolOption {
 //
 // All methods are safe for concurrent use. A panic in a task is that task's
 // error; the pool keeps its full size. Spawning a task on a free slot costs
-// about what Spawn does (two allocations: the task, with its place among
-// the running tasks, and the worker's closure); queueing one costs its
-// claim instead of the closure (see WithQueue). Map costs one atomic add
+// one allocation (the task, with its place among the running tasks; the
+// worker is handed the task itself, without a closure); queueing one costs
+// its claim too (see WithQueue). Map costs one atomic add
 // and a function call an item.
 type Pool struct {
 	size int // 0: unbounded
@@ -146,7 +146,7 @@ type Pool struct {
 	// ants runs free-mode tasks; made by the first (see workers), never
 	// for an unbounded pool nor for one used only on a Hub, whose tasks
 	// are the hub's coroutines. nil: tasks run on goroutines of their own.
-	ants     *ants.Pool
+	ants     *ants.PoolWithFunc
 	antsOnce sync.Once
 	resizeMu sync.Mutex // serialises Resize, so that ants' capacity follows the last one
 
@@ -187,7 +187,7 @@ func NewPool(size int, opts ...PoolOption) *Pool {
 
 // workers returns the ants pool free-mode tasks run on, made on first use
 // (nil for an unbounded pool, or if ants refused the options).
-func (p *Pool) workers() *ants.Pool {
+func (p *Pool) workers() *ants.PoolWithFunc {
 	p.antsOnce.Do(func() {
 		p.mu.Lock() // never held by a caller of workers, nor around antsOnce
 		defer p.mu.Unlock()
@@ -205,7 +205,7 @@ func (p *Pool) workers() *ants.Pool {
 		if p.cfg.expiry > 0 {
 			aopts = append(aopts, ants.WithExpiryDuration(p.cfg.expiry))
 		}
-		p.ants, _ = ants.NewPool(2*p.size, aopts...) // valid options: cannot fail
+		p.ants, _ = ants.NewPoolWithFunc(2*p.size, p.work, aopts...) // valid options: cannot fail
 	})
 	return p.ants
 }
@@ -409,17 +409,34 @@ func (p *Pool) drain(c *claim) {
 	}
 }
 
-// spawn runs task on a worker goroutine.
-func (p *Pool) spawn(task func()) {
+// spawn runs job on a worker goroutine: a task that holds a slot (a
+// jobRunner), or a queued task's claim that got one (a *claim, drained).
+// ants is handed job itself, in an interface, so that starting a task
+// allocates nothing more.
+func (p *Pool) spawn(job any) {
 	w := p.workers()
 	if w == nil {
-		go task()
+		go p.work(job)
 		return
 	}
-	if err := w.Submit(task); err != nil {
-		go task() // cannot happen with room for two workers a slot; never lose a task
+	if err := w.Invoke(job); err != nil {
+		go p.work(job) // cannot happen with room for two workers a slot; never lose a task
 	}
 }
+
+// work is what p's workers run for a job spawn hands them.
+func (p *Pool) work(job any) {
+	switch j := job.(type) {
+	case jobRunner:
+		j.runJob()
+	case *claim:
+		p.drain(j)
+	}
+}
+
+// jobRunner is a task that holds a slot of its pool, for a worker to run:
+// a *poolTask.
+type jobRunner interface{ runJob() }
 
 // poolTask is a task of a pool: its Greenlet, its place among the pool's
 // running tasks and ApplyAsync's callbacks, in one allocation.
@@ -492,14 +509,14 @@ func launchTask[T any](k *poolTask[T]) {
 		k.launch(0)
 		return
 	}
-	p.spawn(k.runJob)
+	p.spawn(k)
 }
 
 // releaseTask gives back the slot of the task n, starting the queued task
 // that gets it, if any, on a worker.
 func (p *Pool) releaseTask(n *taskNode) {
 	if c := p.release(n); c != nil {
-		p.spawn(func() { p.drain(c) })
+		p.spawn(c)
 	}
 }
 
@@ -1162,7 +1179,7 @@ func (p *Pool) Resize(n int) {
 	p.wakeIdle()
 	p.mu.Unlock()
 	for _, c := range start {
-		p.spawn(func() { p.drain(c) })
+		p.spawn(c)
 	}
 	if w != nil && !p.cfg.preAlloc {
 		w.Tune(2 * n)
