@@ -180,6 +180,16 @@ func BenchmarkGeneratorNew(b *testing.B) {
 			sink = sum
 		}
 	})
+	b.Run("by-hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sum := 0
+			for v := range newHandGen(func(g *handGen) { _ = g.yield(1) && g.yield(2) && g.yield(3) }).all {
+				sum += v
+			}
+			sink = sum
+		}
+	})
 	b.Run("iterpull", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

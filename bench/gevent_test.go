@@ -47,6 +47,7 @@ func BenchmarkSpawnJoinAll(b *testing.B) {
 		}
 	})
 	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
+	b.Run("waitgroup+future", func(b *testing.B) { waitgroupFutureBatches(b, batch, body) })
 }
 
 // waitgroupBatches is the hand-written spawn + join the green thread

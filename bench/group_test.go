@@ -58,6 +58,19 @@ func BenchmarkGroupWait(b *testing.B) {
 			}
 		}
 	})
+	b.Run("errgroup+future", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			grp, gctx := errgroup.WithContext(ctx)
+			for range groupTasks {
+				f := &future176{}
+				grp.Go(func() error { f.err = nop(gctx); return f.err })
+			}
+			if err := grp.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("conc", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

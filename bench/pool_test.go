@@ -65,6 +65,23 @@ func BenchmarkPoolApplyAsync(b *testing.B) {
 			wg.Wait()
 		}
 	})
+	b.Run("ants+future", func(b *testing.B) {
+		b.ReportAllocs()
+		p, err := ants.NewPool(poolSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Release()
+		for i := 0; i < b.N; i += batch {
+			var wg sync.WaitGroup
+			wg.Add(batch)
+			for j := range batch {
+				f := &future176{}
+				p.Submit(func() { defer wg.Done(); f.value, f.err = square(ctx, j) })
+			}
+			wg.Wait()
+		}
+	})
 	b.Run("errgroup", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i += batch {

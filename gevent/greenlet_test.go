@@ -437,4 +437,8 @@ func TestGreenletSize(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(Greenlet[int]{}), uintptr(128))
 	assert.LessOrEqual(t, unsafe.Sizeof(threadExt{}), uintptr(64))
 	assert.LessOrEqual(t, unsafe.Sizeof(queuedTask[int]{}), uintptr(128))
+	// The floor benchmarks (bench/floor_test.go) carry futures of these
+	// sizes: keep them in step.
+	assert.Equal(t, uintptr(176), 16*((unsafe.Sizeof(memberThread[struct{}]{})+15)/16), "a group member's size class")
+	assert.Equal(t, uintptr(176), 16*((unsafe.Sizeof(poolTask[int]{})+15)/16), "a pool task's size class")
 }
