@@ -27,10 +27,15 @@ import (
 //     FirstException), a Pool's Map family returning it, ApplyAsync with a
 //     callback;
 //   - a Link: the callback receives the green thread (counted when it runs);
-//   - JoinAll with RaiseError returning that error.
+//   - JoinAll with RaiseError returning that error;
+//   - Group.Wait returning it (the first failure, or every one with
+//     AllErrors).
 //
-// Join alone, Done, Ready, and a JoinAll or Group.Join without RaiseError
-// do not read the error. A plain returned error and a kill (ErrGreenletExit,
+// Join alone, Done, Ready, a JoinAll or Group.Join without RaiseError, and
+// a Pool's or Group's own bookkeeping (Stats, the first failure a Group
+// keeps until Wait) do not read the error: a task submitted to a pool
+// whose future nobody reads is reported, as gevent reports a pool's
+// greenlet. A plain returned error and a kill (ErrGreenletExit,
 // KillWith's error) are never reported: only panics are, as an uncaught
 // exception is in Python.
 //

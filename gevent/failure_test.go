@@ -197,3 +197,64 @@ func TestFailureHandlerReturnsCurrent(t *testing.T) {
 	SetFailureHandler(nil)
 	assert.Nil(t, FailureHandler())
 }
+
+// A pool task's panic that nobody read is reported like a spawned green
+// thread's (gevent prints it for a greenlet of a pool too): the pool's own
+// bookkeeping, which counts failures, does not count as reading it; a
+// Map's or ApplyAsync's onError does.
+func TestUnreadPanicOfPoolTaskIsReported(t *testing.T) {
+	ch := catchReports(t, "pooltask-")
+	ctx := context.Background()
+	p := newPool(t, 2)
+	g := Submit(ctx, p, func(context.Context) (int, error) { panic("boom in a pool task") }, WithName("pooltask-1"))
+	require.NoError(t, p.Join(ctx))
+	assert.Equal(t, 1, p.Stats().Failed)
+	assert.True(t, isArmed(&g.GreenThread), "still unread after the pool counted it")
+	g = nil
+	r := collect(t, ch)
+	assert.Equal(t, "pooltask-1", r.name)
+
+	// The error callback of ApplyAsync reads it: no report.
+	seen := make(chan error, 1)
+	q := newPool(t, 1)
+	g = ApplyAsync(ctx, q, func(context.Context) (int, error) { panic("boom, read") }, nil, func(err error) { seen <- err })
+	require.NoError(t, q.Join(ctx))
+	assert.Error(t, <-seen)
+	assert.False(t, isArmed(&g.GreenThread))
+	_ = g
+}
+
+// A Group's bookkeeping does not read a member's failure: Wait does, for
+// the failures it returns; a panic it does not return (a later member's,
+// without AllErrors) is reported, and so is one in a group only joined
+// (gevent's Group.join reports no error either).
+func TestGroupFailuresAreReadByWait(t *testing.T) {
+	ch := catchReports(t, "grp-")
+	ctx := context.Background()
+	boom := func(context.Context) error { panic("boom") }
+
+	var joined Group
+	joined.Go(ctx, boom, WithName("grp-joined"))
+	require.NoError(t, joined.Join(ctx))
+	assert.Equal(t, "grp-joined", collect(t, ch).name)
+
+	waited, gctx := NewGroup(ctx)
+	first := waited.Go(gctx, boom, WithName("grp-first"))
+	require.NoError(t, first.Join(ctx))
+	second := waited.Go(gctx, boom, WithName("grp-second"))
+	err := waited.Wait(ctx)
+	var pe *PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.False(t, isArmed(&first.GreenThread), "Wait returned the first failure: read")
+	assert.True(t, isArmed(&second.GreenThread), "the second was not returned: still unread")
+	first, second = nil, nil
+	assert.Equal(t, "grp-second", collect(t, ch).name)
+
+	all, actx := NewGroup(ctx, AllErrors())
+	a := all.Go(actx, boom, WithName("grp-all-a"))
+	b := all.Go(actx, boom, WithName("grp-all-b"))
+	require.Error(t, all.Wait(ctx))
+	assert.False(t, isArmed(&a.GreenThread))
+	assert.False(t, isArmed(&b.GreenThread))
+	_, _ = first, second
+}

@@ -48,6 +48,10 @@ type Group struct {
 	slots    waitq       // parked in Go: waiting for a slot
 	first    error       // the first failure of a member
 	errs     []error     // every failure, in finishing order (AllErrors)
+	// failedT are the members whose failures Wait returns (the first, or
+	// every one with AllErrors): Wait marks them read (see
+	// SetFailureHandler); a failure it does not return stays unread.
+	failedT []*GreenThread
 }
 
 // Add puts a green thread in the group until it finishes: gevent's

@@ -197,7 +197,10 @@ func (g *Group) TryGo(ctx context.Context, fn func(context.Context) error, opts 
 // AllErrors it returns every failure joined instead. A member killed (an
 // error matching ErrGreenletExit) has not failed, as in gevent; a panic is
 // a failure (a *PanicError). Members added while Wait waits are waited for
-// too. The failures are kept: a later Wait returns them again.
+// too. The failures are kept: a later Wait returns them again. Returning a
+// failure reads it (see SetFailureHandler): a member's panic that Wait
+// returns is not reported; one it does not return (a later failure,
+// without AllErrors), or in a group nobody waits for, is.
 //
 // Unlike Join, Wait always waits: ctx's end does not cut it short. ctx only
 // tells who waits: on a Hub, pass the caller's context so that the wait
@@ -225,7 +228,11 @@ func (g *Group) Wait(ctx context.Context) error {
 	if g.cfg.allErrors {
 		err = errors.Join(g.errs...)
 	}
+	read := g.failedT
 	g.mu.Unlock()
+	for _, t := range read {
+		t.markRead()
+	}
 	if g.cancel != nil {
 		g.cancelWith(err)
 	}
@@ -355,13 +362,18 @@ func (g *Group) finished(m *member, kid bool) {
 		g.mu.Unlock()
 		return // discarded: its end does not count
 	}
-	if err := t.Err(); failed(err) {
+	// Counting a failure is not reading it: Wait reads the ones it
+	// returns, and a panic nobody reads is reported.
+	if err := t.finalErr(false); failed(err) {
 		first := g.first == nil
 		if first {
 			g.first = err
 		}
 		if g.cfg.allErrors {
 			g.errs = append(g.errs, err)
+		}
+		if first || g.cfg.allErrors {
+			g.failedT = append(g.failedT, t)
 		}
 		if first && g.cfg.cancelOnError && g.cancel != nil {
 			// Cancel the members before waking Wait: the context first,

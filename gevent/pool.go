@@ -338,7 +338,9 @@ func (p *Pool) WaitAvailable(ctx context.Context) error {
 // it, if that is who gets it, and otherwise wakes the claimant or frees
 // the slot.
 func (p *Pool) release(n *taskNode) *claim {
-	fail := n != nil && failed(n.t.Err())
+	// Counting a failure is not reading it: a panic nobody reads is
+	// still reported (see SetFailureHandler).
+	fail := n != nil && failed(n.t.finalErr(false))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n != nil {
@@ -460,14 +462,16 @@ func newTask[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, e
 // hasCallbacks reports whether ApplyAsync gave k a callback.
 func (k *poolTask[T]) hasCallbacks() bool { return k.onValue != nil || k.onError != nil }
 
-// callback calls ApplyAsync's onValue or onError, once k has finished.
+// callback calls ApplyAsync's onValue or onError, once k has finished
+// (so k.value is published and no longer changes: no lock is needed).
+// Handing the error to onError reads it (no failure report).
 func (k *poolTask[T]) callback() {
 	if err := k.Err(); err != nil {
 		if k.onError != nil {
 			k.onError(err)
 		}
 	} else if k.onValue != nil {
-		k.onValue(k.Value())
+		k.onValue(k.value)
 	}
 }
 
