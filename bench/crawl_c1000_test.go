@@ -25,8 +25,8 @@ import (
 // with a LimitRule of parallelism 1000 as its docs write it ("colly"), and
 // with a transport tuned to keep 1,000 idle connections ("colly-tuned").
 // All are held to the same per-host limit (1,000: the crawler's
-// -host-concurrency 0); none retries or reads robots.txt. The goal of
-// issue 21: the crawler at >= 5x colly's req/s.
+// -host-concurrency 0); none retries or reads robots.txt. The goal set for
+// the crawler: >= 5x colly's req/s.
 func BenchmarkCrawlC1000(b *testing.B) {
 	addr, stop := startPageServer(b, latency)
 	defer stop()

@@ -16,7 +16,7 @@ import (
 	"github.com/geventgo/geventgo/internal/natsembed"
 )
 
-// BenchmarkCrawlDist: the cost of the shared frontier (issue 22). 20,000
+// BenchmarkCrawlDist: the cost of the shared frontier. 20,000
 // URLs on 16 local hosts answering after 1ms, crawled in one process
 // ("single": Stream at c=100) and by two workers sharing the list through
 // an embedded NATS server with JetStream on a file store ("workers2":

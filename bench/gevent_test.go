@@ -12,8 +12,10 @@ import (
 
 // BenchmarkSpawnJoinAll measures one green thread with a trivial body,
 // spawned and joined in batches of 100: geventgo is Spawn + JoinAll,
-// waitgroup a go statement per task and a sync.WaitGroup. CPython:
-// gevent.spawn + gevent.joinall.
+// waitgroup a go statement per task and a sync.WaitGroup, waitgroup+future
+// the same carrying a future of a Greenlet[int]'s size (128 B) per task,
+// the floor of any spawn that returns a future (see floor_test.go).
+// CPython: gevent.spawn + gevent.joinall.
 func BenchmarkSpawnJoinAll(b *testing.B) {
 	const batch = 100
 	ctx := context.Background()

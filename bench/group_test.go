@@ -18,19 +18,18 @@ const groupTasks = 100
 // CancelOnError (first-error propagation, the others' context cancelled at
 // a failure) and Group.Wait; errgroup is errgroup.WithContext and Wait;
 // conc is conc's pool.New().WithContext(ctx).WithCancelOnError() with
-// WithFirstError. The figure is per op (100 tasks and the wait); goal:
-// geventgo <= 1.3x errgroup.
+// WithFirstError; errgroup+future is errgroup carrying, for each task, a
+// future of a member's size (176 B), the floor of any group whose Go
+// returns a future (see floor_test.go). The figure is per op (100 tasks
+// and the wait); goal: geventgo <= 1.3x errgroup.
 //
-// Missed (issue 19's second round: 48 µs against 25 µs, 1.96x; 57 µs,
-// 2.6x, after the first; 134 µs, 5.9x, before it). A member Go starts is
-// two allocations, as errgroup's are (its Greenlet with its place in the
-// group and fn as given, 176 B, and the go statement's closure), and
-// joins and leaves the group's members (an intrusive list) under the
-// group's lock, once each. What is left is mostly the size of a green
-// thread: a go statement with a WaitGroup and an object of 184 bytes a
-// task alone measured 1.4x errgroup's (about 50 B a task) in one run on
-// this machine, one of 104 bytes 1.2x: the allocation and the garbage
-// collector's share of it.
+// Missed, at the floor: a member Go starts is two allocations, as
+// errgroup's are (its Greenlet with its place in the group and fn as given,
+// 176 B, and the go statement's closure), and joins and leaves the group's
+// members (an intrusive list) under the group's lock, once each. What is
+// left is the size of the future: errgroup+future measures about what
+// geventgo does (1.7x-1.8x errgroup, whose tasks are about 50 B), the
+// allocation and the garbage collector's share of it.
 func BenchmarkGroupWait(b *testing.B) {
 	ctx := context.Background()
 	nop := func(context.Context) error { return nil }

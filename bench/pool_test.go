@@ -31,7 +31,10 @@ func BenchmarkPoolMap(b *testing.B) { mapVariants(b, mapBatch, square) }
 
 // BenchmarkPoolApplyAsync measures one task submitted to a pool of 100 and
 // waited for in batches of 100: geventgo is gevent.ApplyAsync with a
-// callback, ants a Submit with a WaitGroup, errgroup a Go with SetLimit.
+// callback, ants a Submit with a WaitGroup, ants+future the same carrying a
+// future of a pool task's size (176 B) per task (the floor of any pool
+// whose submit returns a future: see floor_test.go), errgroup a Go with
+// SetLimit.
 func BenchmarkPoolApplyAsync(b *testing.B) {
 	ctx := context.Background()
 	const batch = 100
