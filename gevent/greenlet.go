@@ -87,12 +87,13 @@ func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error)
 }
 
 // run is the green thread's goroutine.
-func (g *Greenlet[T]) run(delay time.Duration) { g.runBody(delay, nil, nil) }
+func (g *Greenlet[T]) run(delay time.Duration) { g.runBody(delay, nil, nil, nil) }
 
 // runBody is run for a green thread whose body is fn0 instead of g.fn, if
-// fn0 is not nil (a body without a result: Go), and that is m, a member of
-// a Group, if m is not nil (see GreenThread.finishIn).
-func (g *Greenlet[T]) runBody(delay time.Duration, fn0 func(context.Context) error, m *member) {
+// fn0 is not nil (a body without a result: Go), that is m, a member of a
+// Group, if m is not nil, and whose end h completes, if not nil (see
+// GreenThread.finishIn, whose result it returns).
+func (g *Greenlet[T]) runBody(delay time.Duration, fn0 func(context.Context) error, m *member, h endHook) *claim {
 	t := &g.GreenThread
 	if s := t.sched(); s != nil {
 		defer s.leave(t)
@@ -103,8 +104,7 @@ func (g *Greenlet[T]) runBody(delay time.Duration, fn0 func(context.Context) err
 		}
 	}
 	if !t.start() {
-		t.finishIn(errKilledUnstarted, m)
-		return
+		return t.finishIn(errKilledUnstarted, m, h)
 	}
 	if profileLabels.Load() {
 		defer labelThread(t)()
@@ -115,7 +115,7 @@ func (g *Greenlet[T]) runBody(delay time.Duration, fn0 func(context.Context) err
 	} else {
 		g.value, err = g.call() // published to readers by finish's mutex and state store
 	}
-	t.finishIn(err, m)
+	return t.finishIn(err, m, h)
 }
 
 // call runs the body, turning a panic into a *PanicError.

@@ -10,9 +10,12 @@ import (
 
 // Group is gevent's Group: an unbounded set of green threads to join or kill
 // together, and multiprocessing's view of a parent's children
-// (active_children). A green thread leaves the group when it finishes. The
-// zero value is an empty Group, ready to use. All methods are safe for
-// concurrent use.
+// (active_children). A green thread leaves the group when it finishes,
+// before its joiners wake (once Join on a member returns, Len no longer
+// counts it), as gevent's Group discards a greenlet in a link made before
+// any join's (for a green thread added to several groups, the second and
+// later count its end after). The zero value is an empty Group, ready to
+// use. All methods are safe for concurrent use.
 //
 // Spawn any green thread and Add it (g.Add(gevent.Spawn(ctx, fn))), or use
 // Go for one without a result.
@@ -69,7 +72,7 @@ func (g *Group) Add(j Joinable) {
 	m := &member{t: t, g: g}
 	g.joinLocked(m)
 	g.mu.Unlock()
-	t.onFinish(func() { g.finished(m, false) })
+	t.onFinishGroup(m)
 }
 
 // Go spawns fn as a green thread (see Go) and adds it to the group:

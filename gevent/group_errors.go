@@ -345,7 +345,7 @@ type memberThread[T any] struct {
 }
 
 // run is the member's goroutine (or coroutine, on a Hub).
-func (m *memberThread[T]) run() { m.runBody(0, m.fn0, &m.m) }
+func (m *memberThread[T]) run() { m.runBody(0, m.fn0, &m.m, nil) }
 
 // finished records the end of member m, and gives back its slot; kid: m's
 // green thread is registered with g's context, and is forgotten there too.

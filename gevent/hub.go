@@ -725,7 +725,7 @@ func (h *Hub) cancelLinked() bool {
 	kept := h.linked[:0]
 	for _, t := range h.linked {
 		switch {
-		case t.state.Load() == finished:
+		case t.state.Load() >= finished:
 		case !doneNow(t.parent):
 			kept = append(kept, t)
 		default:

@@ -565,3 +565,53 @@ func TestHubEventSetWithAPlainWaiter(t *testing.T) {
 	})
 	assert.Equal(t, []string{"set", "setter past its wait", "other ran", "waiter 0 woke", "waiter 1 woke", "main past its wait"}, trace)
 }
+
+// On a Hub, once Join on a pool task or a group member returns, its slot is
+// free, its callbacks have run and it has left its group, as in gevent;
+// 1,000 runs give one trace.
+func TestHubEndOrderBeforeJoiners(t *testing.T) {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		p := NewPool(2)
+		var grp Group
+		called := map[int]bool{}
+		var tasks []*Greenlet[int]
+		for i := range 4 {
+			g := ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
+				return i, Sleep(ctx, time.Duration(4-i)*time.Millisecond)
+			}, func(v int) { called[v] = true }, nil)
+			tasks = append(tasks, g)
+		}
+		var members []*Greenlet[struct{}]
+		for i := range 3 {
+			members = append(members, grp.Go(ctx, func(ctx context.Context) error {
+				return Sleep(ctx, time.Duration(3-i)*time.Millisecond)
+			}))
+		}
+		var joiners []*Greenlet[int]
+		for i, g := range tasks {
+			joiners = append(joiners, Spawn(ctx, func(ctx context.Context) (int, error) {
+				v, err := g.Get(ctx)
+				log("task %d got %d: callback %v, stats %+v", i, v, called[v], p.Stats())
+				return 0, err
+			}))
+		}
+		for i, m := range members {
+			joiners = append(joiners, Spawn(ctx, func(ctx context.Context) (int, error) {
+				err := m.Join(ctx)
+				log("member %d joined: %d left", i, grp.Len())
+				return 0, err
+			}))
+		}
+		_, err := JoinAll(ctx, joiners, RaiseError())
+		p.Close()
+		return errors.Join(err, p.Join(ctx))
+	})
+	for _, line := range trace {
+		if strings.HasPrefix(line, "task") {
+			assert.Contains(t, line, "callback true", line)
+		}
+	}
+	assert.Contains(t, trace, "member 0 joined: 0 left")
+	assert.Len(t, trace, 7)
+}

@@ -406,8 +406,7 @@ func (p *Pool) releaseSlot() { p.releaseTask(nil) }
 // goroutine, every queued task that gets the slot after it.
 func (p *Pool) drain(c *claim) {
 	for c != nil {
-		c.job.run()
-		c = p.release(c.task)
+		c = c.job.run()
 	}
 }
 
@@ -476,13 +475,28 @@ func (k *poolTask[T]) callback() {
 }
 
 // runJob runs k on its worker, free mode: the body, the callbacks, then
-// the slot goes back, to the queued tasks that get it first.
-func (k *poolTask[T]) runJob() {
-	k.run(0)
+// the slot goes back (see ended), to the queued tasks that get it first.
+func (k *poolTask[T]) runJob() { k.p.drain(k.runBody(0, nil, nil, k)) }
+
+// ended completes the end of k, a free-mode task that held a slot, before
+// its joiners wake: its callbacks, then its slot goes back. It returns the
+// queued task that got the slot, if any.
+func (k *poolTask[T]) ended() *claim {
 	if k.hasCallbacks() {
 		runLink(k.callback)
 	}
-	k.p.drain(k.p.release(&k.node))
+	return k.p.release(&k.node)
+}
+
+// unslotted is a free-mode task that ends without having held a slot: its
+// end is its callbacks alone.
+type unslotted[T any] poolTask[T]
+
+func (u *unslotted[T]) ended() *claim {
+	if k := (*poolTask[T])(u); k.hasCallbacks() {
+		runLink(k.callback)
+	}
+	return nil
 }
 
 // startOn runs k on the pool; its slot is taken. ApplyAsync's callbacks,
@@ -625,8 +639,11 @@ func parkedClaim(task *taskNode) *claim {
 
 // queuedJob is a queued free-mode task.
 type queuedJob interface {
-	giveUp()  // its context ended: abandon it if it is still queued
-	run()     // it got a slot: run it (or abandon it if its context ended)
+	giveUp() // its context ended: abandon it if it is still queued
+	// run runs it, having got a slot (or abandons it if its context
+	// ended), and gives the slot back: it returns the queued task that
+	// got the slot next, if any.
+	run() *claim
 	abandon() // finish it with its context's error, without running it
 }
 
@@ -639,26 +656,19 @@ type queuedTask[T any] struct {
 	x threadExt
 }
 
-func (j *queuedTask[T]) run() {
+func (j *queuedTask[T]) run() *claim {
 	t := &j.k.GreenThread
 	if t.cancelledNow() {
-		j.abandon()
-		return
+		return t.finishIn(ctxError(t.context()), nil, j.k)
 	}
-	j.k.run(0)
-	if j.k.hasCallbacks() {
-		runLink(j.k.callback)
-	}
+	return j.k.runBody(0, nil, nil, j.k)
 }
 
 func (j *queuedTask[T]) giveUp() { j.k.p.giveUp(&j.claim) }
 
 func (j *queuedTask[T]) abandon() {
 	t := &j.k.GreenThread
-	t.finish(ctxError(t.context()))
-	if j.k.hasCallbacks() {
-		runLink(j.k.callback)
-	}
+	t.finishIn(ctxError(t.context()), nil, (*unslotted[T])(j.k))
 }
 
 // claimq is an intrusive FIFO of claims, guarded by the pool's mutex.
@@ -799,8 +809,11 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // Once the green thread has finished, onValue is called with its result if
 // it succeeded, onError with its error if not; either may be nil. They run
 // on the task's goroutine, so they must not block for long: in free mode
-// after its Links (they are not Links: that saves a Link's allocations),
-// on a Hub as its first Link, in its turn. For a task that never got a
+// before its joiners wake and its Links run (they are not Links: that
+// saves a Link's allocations), on a Hub as its first Link, in its turn.
+// Either way, once Join or Get on the task returns, they have run and its
+// slot is free, as in gevent, whose pool and callback links are made
+// before any join's. For a task that never got a
 // slot they run on the goroutine that ended its wait (the one that
 // cancelled ctx or killed it; ApplyAsync's own caller if ctx was already
 // done).
@@ -1137,7 +1150,8 @@ type PoolStats struct {
 
 // Stats returns the pool's counts, taken together under its lock. The
 // counts of finished tasks only grow; a task is counted once its slot is
-// given back, after its Links in free mode. It costs one lock.
+// given back: before its joiners wake (a Get on it returns after), before
+// its Links in free mode. It costs one lock.
 func (p *Pool) Stats() PoolStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()

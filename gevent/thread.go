@@ -35,7 +35,7 @@ type GreenThread struct {
 	parent context.Context
 	co     *hubCo // on a Hub: t's coroutine, where it is parked, and the hub (co.sched); nil in free mode
 
-	state  atomic.Int32 // pending, running, finished
+	state  atomic.Int32 // pending, running, finished, ended
 	killed atomic.Bool
 
 	mu      sync.Mutex
@@ -62,10 +62,10 @@ type threadExt struct {
 	unread    atomic.Bool // a failure report is pending (see SetFailureHandler)
 	err       error       // the body's error, once finished, if not nil
 	ctxErr    error       // set once the context is cancelled
-	// member is t's place in the Group whose Go spawned it on a pool (or
-	// refused it): the group counts t's end before the Links run. A member
-	// Go spawns itself has its place in its own allocation instead (see
-	// memberThread).
+	// member is t's place in a Group: the one whose Go spawned it on a
+	// pool (or refused it), or the first Add made: the group counts t's
+	// end before the joiners wake (see onFinishGroup). A member Go spawns
+	// itself has its place in its own allocation too (see memberThread).
 	member *member
 	// queued is the claim of t, a free-mode task queued in a pool: the
 	// cancellation of t's context gives it up (before the afters run). It
@@ -128,10 +128,15 @@ func (t *GreenThread) sched() scheduler {
 // context returns the context t's body runs with.
 func (t *GreenThread) context() *threadCtx { return (*threadCtx)(t) }
 
+// The states of a green thread, in order. finished and ended are both
+// Ready: ended once what its end does before its joiners wake (leaving its
+// group, its pool's slot and callbacks) is done; Join returns at once only
+// then.
 const (
 	pending int32 = iota
 	running
 	finished
+	ended
 )
 
 var lastID atomic.Uint64
@@ -226,7 +231,7 @@ func (t *GreenThread) Started() bool {
 	switch t.state.Load() {
 	case running:
 		return true
-	case finished:
+	case finished, ended:
 		x := t.x.Load()
 		return x == nil || !x.unstarted
 	}
@@ -235,7 +240,7 @@ func (t *GreenThread) Started() bool {
 
 // Ready reports whether the green thread has finished: its body returned,
 // panicked, or it was killed before it started. gevent's ready() and dead.
-func (t *GreenThread) Ready() bool { return t.state.Load() == finished }
+func (t *GreenThread) Ready() bool { return t.state.Load() >= finished }
 
 // Dead is Ready under gevent's other name (its dead property), kept for
 // code ported from Python; Go code reads better with Ready.
@@ -245,7 +250,7 @@ func (t *GreenThread) Dead() bool { return t.Ready() }
 // Spawn (or Go, or a Pool's Submit) until it ends, including before its body
 // first runs, like gevent's bool(g) after spawn and multiprocessing's
 // is_alive() after start(). Started tells whether the body was entered.
-func (t *GreenThread) Alive() bool { return t.state.Load() != finished }
+func (t *GreenThread) Alive() bool { return t.state.Load() < finished }
 
 // Successful reports whether the green thread finished without an error, or
 // was ended by a plain kill: gevent's successful(), which counts a
@@ -300,14 +305,14 @@ func (t *GreenThread) finalErr(read bool) error {
 // nil or ctx's error. It does not report the body's error: use Err or
 // Greenlet.Get. Join is multiprocessing's join and gevent's join.
 func (t *GreenThread) Join(ctx context.Context) error {
-	if t.state.Load() == finished {
+	if t.state.Load() == ended {
 		return nil
 	}
 	if threadFrom(ctx) == t {
 		return ErrJoinSelf
 	}
 	t.mu.Lock()
-	if t.state.Load() == finished {
+	if t.state.Load() == ended {
 		t.mu.Unlock()
 		return nil
 	}
@@ -319,7 +324,7 @@ func (t *GreenThread) Join(ctx context.Context) error {
 // package, and a green thread that has not started never runs its body.
 // gevent's kill(block=False).
 func (t *GreenThread) Cancel() {
-	if t.state.Load() == finished {
+	if t.state.Load() >= finished {
 		return
 	}
 	t.killed.Store(true)
@@ -341,7 +346,7 @@ func (t *GreenThread) Cancel() {
 // context.WithoutCancel(ctx) (see Example_killCleanup). A killed green thread
 // is Successful, as in gevent; its Err matches ErrGreenletExit.
 func (t *GreenThread) Kill(ctx context.Context) error {
-	if t.state.Load() == finished {
+	if t.state.Load() >= finished {
 		return nil
 	}
 	if threadFrom(ctx) == t {
@@ -361,7 +366,7 @@ func (t *GreenThread) Kill(ctx context.Context) error {
 // cancelled keeps its own, and the green threads spawned with its context
 // end with ErrGreenletExit, as for a plain kill.
 func (t *GreenThread) CancelWith(e error) {
-	if t.state.Load() == finished {
+	if t.state.Load() >= finished {
 		return
 	}
 	if e != nil && e != ErrGreenletExit {
@@ -379,7 +384,7 @@ func (t *GreenThread) CancelWith(e error) {
 // gevent's kill(exception=e). It waits for the green thread to finish or
 // for ctx to be done, as Kill does.
 func (t *GreenThread) KillWith(ctx context.Context, e error) error {
-	if t.state.Load() == finished {
+	if t.state.Load() >= finished {
 		return nil
 	}
 	if threadFrom(ctx) == t {
@@ -408,12 +413,24 @@ func (t *GreenThread) start() bool {
 }
 
 // finish records the body's error, wakes the joiners and runs the links.
-func (t *GreenThread) finish(err error) { t.finishIn(err, nil) }
+func (t *GreenThread) finish(err error) { t.finishIn(err, nil, nil) }
 
-// finishIn is finish for a green thread that is m, a member of m.g,
-// too (nil: none, or its place is in its threadExt): the group counts
-// its end after the joiners are woken, before the links run.
-func (t *GreenThread) finishIn(err error, m *member) {
+// endHook is what a pool task does once it has finished and before its
+// joiners wake: its ApplyAsync callbacks, and giving its slot back.
+type endHook interface {
+	// ended returns the queued task the slot went to, if any, for the
+	// caller to run (see Pool.drain) once the joiners are awake.
+	ended() *claim
+}
+
+// finishIn is finish for a green thread that is m, a member of m.g, too
+// (nil: none, or its place is in its threadExt), and whose end h, if not
+// nil, completes. The green thread leaves its group and h runs after the
+// finished state is published and before the joiners wake, as in gevent,
+// where the group's and the pool's links are made at spawn, before any
+// join's: once Join returns, the slot is free, the callbacks have run and
+// the member is out of its group. Links run last. It returns what h did.
+func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if freeInfo.on.Load() {
 		untrackFree(t)
 	}
@@ -436,17 +453,22 @@ func (t *GreenThread) finishIn(err error, m *member) {
 			t.armReport(err)
 		}
 	}
-	t.state.Store(finished)
-	t.joiners.wakeAll()
-	var links []func()
+	var also *member // the place x keeps, besides m, t's own (see onFinishGroup)
 	if x != nil {
-		if more := x.more.Load(); more != nil {
-			more.watchers.fire()
-			links, more.onEnd = more.onEnd, nil
-		}
-		if m == nil {
-			m = x.member
-		}
+		also = x.member
+	}
+	if m == nil {
+		m, also = also, nil
+	}
+	// With end work to do first, t is finished (Ready) but not ended: the
+	// joiners, Waits and Links are woken after that work, under the lock
+	// again, and a Join that comes meanwhile parks until then.
+	later := m != nil || also != nil || h != nil
+	var links []func()
+	if later {
+		t.state.Store(finished)
+	} else {
+		links = t.wakeEndLocked()
 	}
 	t.mu.Unlock()
 	kid := false // t is registered with m.g's context: m.g forgets both at once
@@ -465,9 +487,33 @@ func (t *GreenThread) finishIn(err error, m *member) {
 	if m != nil {
 		m.g.finished(m, kid)
 	}
+	if also != nil {
+		also.g.finished(also, false)
+	}
+	if h != nil {
+		next = h.ended()
+	}
+	if later {
+		t.mu.Lock()
+		links = t.wakeEndLocked()
+		t.mu.Unlock()
+	}
 	for _, f := range links {
 		runLink(f)
 	}
+	return next
+}
+
+// wakeEndLocked marks t ended and wakes its joiners and Waits, t having
+// finished, and returns its Links to run; t.mu held.
+func (t *GreenThread) wakeEndLocked() (links []func()) {
+	t.state.Store(ended)
+	t.joiners.wakeAll()
+	if more := t.moreIfAny(); more != nil {
+		more.watchers.fire()
+		links, more.onEnd = more.onEnd, nil
+	}
+	return links
 }
 
 // runLink runs a Link or ApplyAsync callback. A panic in it must not kill the goroutine
@@ -486,7 +532,7 @@ func runLink(f func()) {
 // it already has, else on the finishing goroutine.
 func (t *GreenThread) onFinish(f func()) {
 	t.mu.Lock()
-	if t.state.Load() != finished {
+	if t.state.Load() < finished {
 		m := t.more()
 		m.onEnd = append(m.onEnd, f)
 		t.mu.Unlock()
@@ -497,17 +543,25 @@ func (t *GreenThread) onFinish(f func()) {
 }
 
 // onFinishGroup makes m.g count t's end (Group.finished) once t has
-// finished, before its Links: at once if it already has. It takes the
-// place of an onFinish closure, for Group.Go on a pool.
+// finished, before its joiners wake and its Links run: at once if it
+// already has. It takes the place of an onFinish closure, for Group.Go on
+// a pool and Group.Add. A green thread has room for one such group; for
+// another (a green thread added to several groups) the end is counted by
+// a Link, after the joiners wake.
 func (t *GreenThread) onFinishGroup(m *member) {
 	t.mu.Lock()
-	if t.state.Load() != finished {
-		t.ext().member = m
+	if t.state.Load() >= finished {
 		t.mu.Unlock()
+		m.g.finished(m, false)
 		return
 	}
+	if x := t.ext(); x.member == nil {
+		x.member = m
+	} else {
+		more := t.more()
+		more.onEnd = append(more.onEnd, func() { m.g.finished(m, false) })
+	}
 	t.mu.Unlock()
-	m.g.finished(m, false)
 }
 
 // cancel cancels t's context with err, once.

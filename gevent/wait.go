@@ -479,8 +479,8 @@ func stopWait[W Waitable](s *waitSet, objects []W) {
 // Done returns a channel that is closed once the green thread has
 // finished, for a select with time.After, ctx.Done() or channels of your
 // own. It is not the green thread's context's Done (closed when it is
-// killed): it is Join's readiness. Successive calls return the same
-// channel.
+// killed): it is Join's readiness, closed when Join would return.
+// Successive calls return the same channel.
 //
 // The channel is made on the first call before the green thread finishes
 // (once finished, every call returns the same closed channel); a green
@@ -490,24 +490,24 @@ func stopWait[W Waitable](s *waitSet, objects []W) {
 // Hub, receiving from it blocks outside the hub's turns: block in Blocking,
 // or use Join or Wait.
 func (t *GreenThread) Done() <-chan struct{} {
-	if t.Ready() {
+	if t.state.Load() == ended {
 		return closedchan
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.Ready() {
+	if t.state.Load() == ended {
 		return closedchan
 	}
 	return t.more().watchers.done()
 }
 
 func (t *GreenThread) watch(w *watch) bool {
-	if t.Ready() {
+	if t.state.Load() == ended {
 		return false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.Ready() {
+	if t.state.Load() == ended { // see Join
 		return false
 	}
 	t.more().watchers.push(w)

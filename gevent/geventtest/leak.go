@@ -9,7 +9,8 @@ import "go.uber.org/goleak"
 var antsHousekeeping = []string{
 	"github.com/panjf2000/ants/v2.(*poolCommon).purgeStaleWorkers",
 	"github.com/panjf2000/ants/v2.(*poolCommon).ticktock",
-	"github.com/panjf2000/ants/v2.(*goWorker).run.func1",
+	"github.com/panjf2000/ants/v2.(*goWorker).run.func1",         // an idle worker of a plain ants pool
+	"github.com/panjf2000/ants/v2.(*goWorkerWithFunc).run.func1", // an idle worker under a gevent.Pool
 }
 
 // LeakOptions returns the goleak options a package that imports gevent

@@ -1,0 +1,87 @@
+package gevent
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// gevent frees a pool's slot, runs apply_async's callback and takes a
+// member out of its group (links added at spawn) before a greenlet that
+// joins the ended one resumes (its link comes later). The same order holds
+// here in free mode: once Join, Get or Wait on a task or member returns,
+// its slot is free, its callbacks have run and it has left its group.
+const endOrderRuns = 2_000
+
+func TestPoolSlotFreeWhenGetReturns(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	for i := range endOrderRuns {
+		g := Submit(ctx, p, func(context.Context) (int, error) { return i, nil })
+		v, err := g.Get(ctx)
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+		require.Equal(t, 2, p.FreeCount(), "run %d: the slot is free once Get returns", i)
+		require.Equal(t, 0, p.Running(), "run %d", i)
+	}
+}
+
+func TestApplyAsyncCallbackRanWhenGetReturns(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	for i := range endOrderRuns {
+		var got atomic.Int64
+		g := ApplyAsync(ctx, p, func(context.Context) (int, error) { return i + 1, nil }, func(v int) { got.Store(int64(v)) }, nil)
+		require.NoError(t, g.Join(ctx))
+		require.Equal(t, int64(i+1), got.Load(), "run %d: the callback ran before Join returned", i)
+		require.Equal(t, 2, p.FreeCount(), "run %d", i)
+	}
+}
+
+func TestGroupMemberGoneWhenJoinReturns(t *testing.T) {
+	ctx := context.Background()
+	var grp Group
+	for i := range endOrderRuns {
+		g := grp.Go(ctx, func(context.Context) error { return nil })
+		require.NoError(t, g.Join(ctx))
+		require.Zero(t, grp.Len(), "run %d: the member left its group before Join returned", i)
+	}
+	p := newPool(t, 1)
+	pgrp, gctx := NewGroup(ctx, OnPool(p))
+	for i := range endOrderRuns / 4 {
+		g := pgrp.Go(gctx, func(context.Context) error { return nil })
+		require.NoError(t, g.Join(ctx))
+		require.Zero(t, pgrp.Len(), "run %d: on a pool too", i)
+		require.Equal(t, 1, p.FreeCount(), "run %d", i)
+	}
+	assert.NoError(t, pgrp.Wait(ctx))
+}
+
+// A green thread in several groups leaves each of them once it ends: the
+// group whose Go started it, the first that Added it (both before its
+// joiners wake), and any other (by a Link).
+func TestGreenThreadInSeveralGroups(t *testing.T) {
+	ctx := context.Background()
+	for i := range endOrderRuns / 4 {
+		var a, b, c Group
+		release := make(chan struct{})
+		g := a.Go(ctx, func(context.Context) error { <-release; return nil })
+		b.Add(g)
+		c.Add(g)
+		h := Spawn(ctx, func(context.Context) (int, error) { <-release; return 0, nil })
+		b.Add(h)
+		c.Add(h)
+		require.Equal(t, []int{1, 2, 2}, []int{a.Len(), b.Len(), c.Len()}, "run %d", i)
+		close(release)
+		require.NoError(t, g.Join(ctx))
+		require.NoError(t, h.Join(ctx))
+		require.Zero(t, a.Len(), "run %d: the group whose Go started it", i)
+		require.Zero(t, b.Len(), "run %d: the first that added it", i)
+		require.NoError(t, c.Join(ctx), "run %d: a later one, by a Link", i)
+		require.NoError(t, a.Wait(ctx))
+		require.NoError(t, b.Wait(ctx))
+	}
+}
