@@ -21,7 +21,10 @@ const queuedSize = 8
 // once with a future (the tasks queue), then waits for them all.
 // geventgo is gevent.Submit on a Pool WithQueue(-1), then Join; pond is
 // pond v2's Submit through a task group (its queue is unbounded), then the
-// group's Wait; ants is a blocking ants pool of 8 (Submit waits for a
+// group's Wait; pond+future the same carrying a future of a pool task's
+// size (176 B) per task, the floor of a queue whose submit returns a future
+// (see floor_test.go; geventgo's queued task is that and its 128-byte
+// claim); ants is a blocking ants pool of 8 (Submit waits for a
 // worker: ants has no queue of tasks) with a sync.WaitGroup. CPython:
 // ThreadPoolExecutor(8).submit 10,000 times, then wait.
 func BenchmarkPoolSubmitQueued(b *testing.B) {
@@ -47,6 +50,21 @@ func BenchmarkPoolSubmitQueued(b *testing.B) {
 			g := p.NewGroup()
 			for i := range queuedTasks {
 				g.Submit(func() { square(ctx, i) })
+			}
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pond+future", func(b *testing.B) {
+		b.ReportAllocs()
+		p := pond.NewPool(queuedSize)
+		defer p.StopAndWait()
+		for b.Loop() {
+			g := p.NewGroup()
+			for i := range queuedTasks {
+				f := &future176{}
+				g.Submit(func() { f.value, f.err = square(ctx, i) })
 			}
 			if err := g.Wait(); err != nil {
 				b.Fatal(err)

@@ -42,6 +42,7 @@ var operations = []operation{
 	{"pool map, I/O-bound items (50-200µs)", "", []string{"PoolMapIO/errgroup"}, []string{"PoolMapIO/geventgo"}, "<= 1.2x errgroup", false},
 	{"fan-out of 1,000 1 ms I/O calls, 100 at once, vs best of errgroup/conc/pond", "", []string{"FanOutIO/errgroup", "FanOutIO/conc", "FanOutIO/pond"}, []string{"FanOutIO/geventgo"}, "<= 1.1x the best", true},
 	{"pool submit, queued (Pool(8), 10,000 tasks) vs pond", "", []string{"PoolSubmitQueued/pond"}, []string{"PoolSubmitQueued/geventgo"}, "<= 1x pond", false},
+	{"  floor: pond with a future of a task's size", "", []string{"PoolSubmitQueued/pond"}, []string{"PoolSubmitQueued/pond+future"}, "", false},
 	{"group of 100 tasks + wait (cancel on error)", "", []string{"GroupWait/errgroup"}, []string{"GroupWait/geventgo"}, "<= 1.3x errgroup", false},
 	{"  floor: errgroup with a future of a member's size", "", []string{"GroupWait/errgroup"}, []string{"GroupWait/errgroup+future"}, "", false},
 	{"pool apply_async", "", []string{"PoolApplyAsync/ants", "PoolApplyAsync/errgroup"}, []string{"PoolApplyAsync/geventgo"}, "<= 1.3x ants", false},
