@@ -137,9 +137,10 @@ func WithExpiry(d time.Duration) PoolOption {
 // All methods are safe for concurrent use. A panic in a task is that task's
 // error; the pool keeps its full size. Spawning a task on a free slot costs
 // one allocation (the task, with its place among the running tasks; the
-// worker is handed the task itself, without a closure); queueing one costs
-// its claim too (see WithQueue). Map costs one atomic add
-// and a function call an item.
+// worker is handed the task itself, without a closure; Pool.Go adds the
+// closure that gives its function a result); queueing one costs its claim
+// too (see WithQueue). Map costs one atomic add and a function call an
+// item.
 type Pool struct {
 	size int // 0: unbounded
 	cfg  poolConfig
