@@ -43,33 +43,13 @@ func BenchmarkPoolSubmitQueued(b *testing.B) {
 		}
 	})
 	b.Run("pond", func(b *testing.B) {
-		b.ReportAllocs()
-		p := pond.NewPool(queuedSize)
-		defer p.StopAndWait()
-		for b.Loop() {
-			g := p.NewGroup()
-			for i := range queuedTasks {
-				g.Submit(func() { square(ctx, i) })
-			}
-			if err := g.Wait(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		pondQueued(b, func(g pond.TaskGroup, i int) { g.Submit(func() { square(ctx, i) }) })
 	})
 	b.Run("pond+future", func(b *testing.B) {
-		b.ReportAllocs()
-		p := pond.NewPool(queuedSize)
-		defer p.StopAndWait()
-		for b.Loop() {
-			g := p.NewGroup()
-			for i := range queuedTasks {
-				f := &future176{}
-				g.Submit(func() { f.value, f.err = square(ctx, i) })
-			}
-			if err := g.Wait(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		pondQueued(b, func(g pond.TaskGroup, i int) {
+			f := &future176{}
+			g.Submit(func() { f.value, f.err = square(ctx, i) })
+		})
 	})
 	b.Run("ants", func(b *testing.B) {
 		b.ReportAllocs()
@@ -89,4 +69,21 @@ func BenchmarkPoolSubmitQueued(b *testing.B) {
 			wg.Wait()
 		}
 	})
+}
+
+// pondQueued submits queuedTasks tasks with submit through a task group of
+// a pond pool of queuedSize, then waits for the group, once an op.
+func pondQueued(b *testing.B, submit func(g pond.TaskGroup, i int)) {
+	b.ReportAllocs()
+	p := pond.NewPool(queuedSize)
+	defer p.StopAndWait()
+	for b.Loop() {
+		g := p.NewGroup()
+		for i := range queuedTasks {
+			submit(g, i)
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -20,6 +20,26 @@ const mapBatch = 10_000
 
 func square(_ context.Context, x int) (int, error) { return x * x, nil }
 
+// antsBatches runs submit for batches of batch tasks on an ants pool of
+// poolSize, each batch waited for with the WaitGroup submit's tasks call
+// Done on.
+func antsBatches(b *testing.B, batch int, submit func(p *ants.Pool, wg *sync.WaitGroup, j int)) {
+	b.ReportAllocs()
+	p, err := ants.NewPool(poolSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Release()
+	for i := 0; i < b.N; i += batch {
+		var wg sync.WaitGroup
+		wg.Add(batch)
+		for j := range batch {
+			submit(p, &wg, j)
+		}
+		wg.Wait()
+	}
+}
+
 // BenchmarkPoolMap measures one item of a map over a pool of 100 workers
 // with a trivial function, results in input order: geventgo is gevent.Map
 // (Size workers taking items one at a time), ants a Submit per item with a
@@ -53,37 +73,15 @@ func BenchmarkPoolApplyAsync(b *testing.B) {
 		}
 	})
 	b.Run("ants", func(b *testing.B) {
-		b.ReportAllocs()
-		p, err := ants.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Release()
-		for i := 0; i < b.N; i += batch {
-			var wg sync.WaitGroup
-			wg.Add(batch)
-			for j := range batch {
-				p.Submit(func() { defer wg.Done(); square(ctx, j) })
-			}
-			wg.Wait()
-		}
+		antsBatches(b, batch, func(p *ants.Pool, wg *sync.WaitGroup, j int) {
+			p.Submit(func() { defer wg.Done(); square(ctx, j) })
+		})
 	})
 	b.Run("ants+future", func(b *testing.B) {
-		b.ReportAllocs()
-		p, err := ants.NewPool(poolSize)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Release()
-		for i := 0; i < b.N; i += batch {
-			var wg sync.WaitGroup
-			wg.Add(batch)
-			for j := range batch {
-				f := &future176{}
-				p.Submit(func() { defer wg.Done(); f.value, f.err = square(ctx, j) })
-			}
-			wg.Wait()
-		}
+		antsBatches(b, batch, func(p *ants.Pool, wg *sync.WaitGroup, j int) {
+			f := &future176{}
+			p.Submit(func() { defer wg.Done(); f.value, f.err = square(ctx, j) })
+		})
 	})
 	b.Run("errgroup", func(b *testing.B) {
 		b.ReportAllocs()
