@@ -85,3 +85,21 @@ func TestGreenThreadInSeveralGroups(t *testing.T) {
 		require.NoError(t, b.Wait(ctx))
 	}
 }
+
+// Kill waits as Join does: once it returns, the killed task's slot is free.
+func TestPoolSlotFreeWhenKillReturns(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	for i := range endOrderRuns / 2 {
+		started := make(chan struct{})
+		g := Submit(ctx, p, func(ctx context.Context) (int, error) {
+			close(started)
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+		<-started
+		require.NoError(t, g.Kill(ctx))
+		require.ErrorIs(t, g.Err(), ErrGreenletExit)
+		require.Equal(t, 2, p.FreeCount(), "run %d: the slot is free once Kill returns", i)
+	}
+}

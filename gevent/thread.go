@@ -346,7 +346,7 @@ func (t *GreenThread) Cancel() {
 // context.WithoutCancel(ctx) (see Example_killCleanup). A killed green thread
 // is Successful, as in gevent; its Err matches ErrGreenletExit.
 func (t *GreenThread) Kill(ctx context.Context) error {
-	if t.state.Load() >= finished {
+	if t.state.Load() == ended { // as Join: a finished one may still be ending
 		return nil
 	}
 	if threadFrom(ctx) == t {
@@ -384,7 +384,7 @@ func (t *GreenThread) CancelWith(e error) {
 // gevent's kill(exception=e). It waits for the green thread to finish or
 // for ctx to be done, as Kill does.
 func (t *GreenThread) KillWith(ctx context.Context, e error) error {
-	if t.state.Load() >= finished {
+	if t.state.Load() == ended { // as Join: a finished one may still be ending
 		return nil
 	}
 	if threadFrom(ctx) == t {
