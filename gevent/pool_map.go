@@ -163,7 +163,10 @@ type Result[R any] struct {
 // The error beside the Result is for the iteration itself: it is nil for
 // every result, and non-nil at most once, as the last pair, with a zero
 // Result, when the iteration ends early because ctx ended or the pool
-// refused a call (ErrPoolClosed; ErrPoolFull on a non-blocking pool).
+// refused a call (ErrPoolClosed; ErrPoolFull on a non-blocking pool). Once
+// ctx has ended, the next pair is that error: no result comes after it,
+// not even one of a call that finished meanwhile (its own error would most
+// likely be the cancellation).
 //
 // At most Size calls (max(64, GOMAXPROCS) on an unbounded pool) are in
 // flight ahead of the consumer; each is a task submitted with Submit, so
@@ -246,6 +249,10 @@ func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(con
 						break
 					}
 				}
+			}
+			if err := ctx.Err(); err != nil {
+				yield(Result[R]{}, ctxError(ctx))
+				return
 			}
 			if !yield(Result[R]{c.i, c.g.Value(), c.g.Err()}, nil) {
 				return
