@@ -103,3 +103,19 @@ func TestPoolSlotFreeWhenKillReturns(t *testing.T) {
 		require.Equal(t, 2, p.FreeCount(), "run %d: the slot is free once Kill returns", i)
 	}
 }
+
+// As in gevent, a Link made before the green thread ends has run once a
+// Join on it returns (gevent's join waits through a link made after it).
+func TestLinkRanWhenJoinReturns(t *testing.T) {
+	ctx := context.Background()
+	for i := range endOrderRuns {
+		release := make(chan struct{})
+		g := Spawn(ctx, func(context.Context) (int, error) { <-release; return i, nil })
+		var got atomic.Int64
+		g.Link(func(g *Greenlet[int]) { got.Store(int64(g.Value()) + 1) })
+		close(release)
+		v, err := g.Get(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(v)+1, got.Load(), "run %d: the Link ran before Get returned", i)
+	}
+}

@@ -167,11 +167,15 @@ func (g *Greenlet[T]) Value() T {
 
 // Link arranges for f to be called once g has finished: at once, on the
 // caller's goroutine, if it already has; otherwise on g's goroutine right
-// after the body, in the order links were made. gevent's link(). f must not
-// block for long: joiners of g have been woken, but g's goroutine (and, on a
-// Hub, the hub's turn) is held until f returns. A Link counts as reading
-// g's error: a linked green thread's panic is not reported (see
-// SetFailureHandler).
+// after the body (and after g left its group and gave its pool slot back),
+// in the order links were made. gevent's link(). As in gevent, where a
+// join waits through a link made after the earlier ones, a Join on g
+// returns after the Links made before g finished have run (on a Hub the
+// joiners are made ready first but run after them, once g's turn is
+// over). So f must not block for long, nor wait for a joiner of g: g's
+// goroutine (and, on a Hub, the hub's turn) and g's joiners are held until
+// f returns. A Link counts as reading g's error: a linked green thread's
+// panic is not reported (see SetFailureHandler).
 func (g *Greenlet[T]) Link(f func(*Greenlet[T])) {
 	g.onFinish(func() { g.markRead(); f(g) })
 }

@@ -460,15 +460,22 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if m == nil {
 		m, also = also, nil
 	}
-	// With end work to do first, t is finished (Ready) but not ended: the
-	// joiners, Waits and Links are woken after that work, under the lock
-	// again, and a Join that comes meanwhile parks until then.
-	later := m != nil || also != nil || h != nil
 	var links []func()
+	if more := t.moreIfAny(); more != nil {
+		links, more.onEnd = more.onEnd, nil
+	}
+	// With end work to do first (leaving a group, giving a pool slot
+	// back, and in free mode running the Links), t is finished (Ready) but
+	// not ended: the joiners and Waits are woken after that work, under
+	// the lock again, and a Join that comes meanwhile parks until then. On
+	// a Hub the joiners only run once t's turn is over, after its Links
+	// anyway: they are made ready first, as before.
+	linksFirst := len(links) > 0 && t.co == nil
+	later := m != nil || also != nil || h != nil || linksFirst
 	if later {
 		t.state.Store(finished)
 	} else {
-		links = t.wakeEndLocked()
+		t.wakeEndLocked()
 	}
 	t.mu.Unlock()
 	kid := false // t is registered with m.g's context: m.g forgets both at once
@@ -493,27 +500,35 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if h != nil {
 		next = h.ended()
 	}
+	if linksFirst {
+		runLinks(links)
+		links = nil
+	}
 	if later {
 		t.mu.Lock()
-		links = t.wakeEndLocked()
+		t.wakeEndLocked()
 		t.mu.Unlock()
 	}
-	for _, f := range links {
-		runLink(f)
-	}
+	runLinks(links)
 	return next
 }
 
 // wakeEndLocked marks t ended and wakes its joiners and Waits, t having
-// finished, and returns its Links to run; t.mu held.
-func (t *GreenThread) wakeEndLocked() (links []func()) {
+// finished; t.mu held.
+func (t *GreenThread) wakeEndLocked() {
 	t.state.Store(ended)
 	t.joiners.wakeAll()
 	if more := t.moreIfAny(); more != nil {
 		more.watchers.fire()
-		links, more.onEnd = more.onEnd, nil
 	}
-	return links
+}
+
+// runLinks runs the Links of a green thread that has finished, in the
+// order they were made.
+func runLinks(links []func()) {
+	for _, f := range links {
+		runLink(f)
+	}
 }
 
 // runLink runs a Link or ApplyAsync callback. A panic in it must not kill the goroutine
