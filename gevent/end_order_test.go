@@ -119,3 +119,36 @@ func TestLinkRanWhenJoinReturns(t *testing.T) {
 		require.Equal(t, int64(v)+1, got.Load(), "run %d: the Link ran before Get returned", i)
 	}
 }
+
+// As in gevent, a join of a pool or group returns after the Links of its
+// last task or member have run (gevent's pool and group wake their joiners
+// from a link, whose switch comes after the greenlet's links).
+func TestPoolAndGroupJoinAfterLinks(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, 2)
+	for i := range endOrderRuns / 2 {
+		var linked atomic.Int32
+		for range 3 {
+			g := Submit(ctx, p, func(context.Context) (int, error) { return i, nil })
+			g.Link(func(*Greenlet[int]) { linked.Add(1) })
+		}
+		require.NoError(t, p.Join(ctx))
+		require.Equal(t, int32(3), linked.Load(), "run %d: Pool.Join returned before the Links ran", i)
+	}
+	for i := range endOrderRuns / 2 {
+		grp, gctx := NewGroup(ctx)
+		var linked atomic.Int32
+		for range 3 {
+			g := grp.Go(gctx, func(context.Context) error { return nil })
+			g.Link(func(*Greenlet[struct{}]) { linked.Add(1) })
+		}
+		require.NoError(t, grp.Wait(ctx))
+		require.Equal(t, int32(3), linked.Load(), "run %d: Group.Wait returned before the Links ran", i)
+		var plain Group
+		g := Spawn(ctx, func(context.Context) (int, error) { return i, nil })
+		plain.Add(g)
+		g.Link(func(*Greenlet[int]) { linked.Add(1) })
+		require.NoError(t, plain.Join(ctx))
+		require.Equal(t, int32(4), linked.Load(), "run %d: Group.Join returned before the Links ran", i)
+	}
+}

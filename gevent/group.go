@@ -55,6 +55,9 @@ type Group struct {
 	// every one with AllErrors): Wait marks them read (see
 	// SetFailureHandler); a failure it does not return stays unread.
 	failedT []*GreenThread
+	// ending counts the members that have left but still run their Links
+	// (free mode): Join and Wait wait for them too (see settle).
+	ending int
 }
 
 // Add puts a green thread in the group until it finishes: gevent's
@@ -169,11 +172,32 @@ func (g *Group) leaveLocked(m *member) bool {
 	if g.index != nil && g.index[m.t] == m {
 		delete(g.index, m.t)
 	}
-	if g.members.n == 0 {
+	g.wakeIfEmptyLocked()
+	return true
+}
+
+// emptyLocked reports whether Join and Wait are done waiting: no member,
+// and none that left still running its Links (see settle); g.mu held.
+func (g *Group) emptyLocked() bool { return g.members.n == 0 && g.ending == 0 }
+
+// wakeIfEmptyLocked wakes Join's and Wait's callers and the Waits on g if
+// g is empty; g.mu held.
+func (g *Group) wakeIfEmptyLocked() {
+	if g.emptyLocked() {
 		g.empty.wakeAll()
 		g.watchers.fire()
 	}
-	return true
+}
+
+// settle counts the end of a member that left g while its Links had still
+// to run (finished with ending set), and wakes g's waiters if that made g
+// empty: as in gevent, a join of the group returns after the Links of its
+// last member have run.
+func (g *Group) settle() {
+	g.mu.Lock()
+	g.ending--
+	g.wakeIfEmptyLocked()
+	g.mu.Unlock()
 }
 
 // lookup returns t's place in g's members, or nil; g.mu held. The first
@@ -221,15 +245,16 @@ func (g *Group) Active() []*GreenThread {
 }
 
 // Join waits until the group is empty (every member finished or was
-// discarded), or ctx is done, and returns nil or ctx's error: gevent's
-// Group.join. Green threads added while it waits are waited for too.
+// discarded, and the Links of those that finished have run, as in gevent),
+// or ctx is done, and returns nil or ctx's error: gevent's Group.join.
+// Green threads added while it waits are waited for too.
 //
 // Join does not report the members' errors, and it returns when ctx ends
 // even though members still run: to wait for every member whatever
 // happens to a context, and get their errors, use Wait (errgroup's Wait).
 func (g *Group) Join(ctx context.Context) error {
 	g.mu.Lock()
-	for g.members.n > 0 {
+	for !g.emptyLocked() {
 		if err := block(ctx, &g.mu, &g.empty); err != nil {
 			return err
 		}

@@ -215,10 +215,10 @@ func (g *Group) TryGo(ctx context.Context, fn func(context.Context) error, opts 
 // context.WithoutCancel when it must wait with a cancellable ctx.
 func (g *Group) Wait(ctx context.Context) error {
 	g.mu.Lock()
-	if g.members.n > 0 && ctx.Done() != nil {
+	if !g.emptyLocked() && ctx.Done() != nil {
 		ctx = context.WithoutCancel(ctx)
 	}
-	for g.members.n > 0 {
+	for !g.emptyLocked() {
 		if err := block(ctx, &g.mu, &g.empty); err != nil {
 			return err // ErrLoopExit: nothing can end a member
 		}
@@ -349,7 +349,10 @@ func (m *memberThread[T]) run() { m.runBody(0, m.fn0, &m.m, nil) }
 
 // finished records the end of member m, and gives back its slot; kid: m's
 // green thread is registered with g's context, and is forgotten there too.
-func (g *Group) finished(m *member, kid bool) {
+// With ending set (its Links are still to run) m leaves the members but
+// Join and Wait wait on until settle: finished reports whether the caller
+// must call it.
+func (g *Group) finished(m *member, kid, ending bool) (settle bool) {
 	t := m.t
 	g.mu.Lock()
 	if kid {
@@ -360,7 +363,10 @@ func (g *Group) finished(m *member, kid bool) {
 	}
 	if !m.listed {
 		g.mu.Unlock()
-		return // discarded: its end does not count
+		return false // discarded: its end does not count
+	}
+	if ending {
+		g.ending++
 	}
 	// Counting a failure is not reading it: Wait reads the ones it
 	// returns, and a panic nobody reads is reported.
@@ -387,6 +393,7 @@ func (g *Group) finished(m *member, kid bool) {
 	}
 	g.leaveLocked(m)
 	g.mu.Unlock()
+	return ending
 }
 
 // ResultGroup is a Group whose members return a value: Wait returns their

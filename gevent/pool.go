@@ -160,10 +160,11 @@ type Pool struct {
 	claims   claimq   // claims on the next free slot, oldest first; not empty only if the pool is full
 	queued   int      // queued tasks in claims, or leaving it without a slot and not yet finished; places handed to roomq's claims
 	roomq    claimq   // spawners waiting for a place in a full bounded queue (WithQueue), oldest first
-	idle     waitq    // parked in Join: waiting for running == 0 and queued == 0
+	idle     waitq    // parked in Join: waiting for idleLocked
 	done     int      // tasks that held a slot and finished (Stats.Completed)
 	failures int      // of those, the failures (Stats.Failed)
 	dropped  int      // queued tasks that finished without a slot (Stats.Cancelled)
+	ending   int      // tasks that gave their slot back and still run their Links (see settle)
 	// watchers are the Waits on p and its Done channel (see wait.go).
 	watchers watchList
 }
@@ -338,12 +339,19 @@ func (p *Pool) WaitAvailable(ctx context.Context) error {
 // slot to the oldest claim: it returns the queued free-mode task to run on
 // it, if that is who gets it, and otherwise wakes the claimant or frees
 // the slot.
-func (p *Pool) release(n *taskNode) *claim {
+func (p *Pool) release(n *taskNode) *claim { return p.releaseEnding(n, false) }
+
+// releaseEnding is release for the task n whose Links are still to run if
+// links is set: the slot goes back now, but Join waits on until settle.
+func (p *Pool) releaseEnding(n *taskNode, links bool) *claim {
 	// Counting a failure is not reading it: a panic nobody reads is
 	// still reported (see SetFailureHandler).
 	fail := n != nil && failed(n.t.finalErr(false))
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if links {
+		p.ending++
+	}
 	if n != nil {
 		p.live.remove(n)
 		p.done++
@@ -391,9 +399,24 @@ func (p *Pool) unqueue() {
 	p.queued--
 }
 
+// idleLocked reports whether no task runs, is queued, or still runs its
+// Links after giving its slot back (see settle); p.mu held.
+func (p *Pool) idleLocked() bool { return p.running == 0 && p.queued == 0 && p.ending == 0 }
+
+// settle counts the end of the Links of a task that gave its slot back
+// before running them, and wakes Join's callers if that left the pool
+// idle: as in gevent, a join of the pool returns after the Links of its
+// last task have run.
+func (p *Pool) settle() {
+	p.mu.Lock()
+	p.ending--
+	p.wakeIdle()
+	p.mu.Unlock()
+}
+
 // wakeIdle wakes Join's callers if no task runs or is queued; p.mu held.
 func (p *Pool) wakeIdle() {
-	if p.running == 0 && p.queued == 0 {
+	if p.idleLocked() {
 		p.idle.wakeAll()
 		p.watchers.fire()
 	}
@@ -482,23 +505,28 @@ func (k *poolTask[T]) runJob() { k.p.drain(k.runBody(0, nil, nil, k)) }
 // ended completes the end of k, a free-mode task that held a slot, before
 // its joiners wake: its callbacks, then its slot goes back. It returns the
 // queued task that got the slot, if any.
-func (k *poolTask[T]) ended() *claim {
+func (k *poolTask[T]) ended(links bool) *claim {
 	if k.hasCallbacks() {
 		runLink(k.callback)
 	}
-	return k.p.release(&k.node)
+	return k.p.releaseEnding(&k.node, links)
 }
+
+// settle counts the end of k's Links (see Pool.settle).
+func (k *poolTask[T]) settle() { k.p.settle() }
 
 // unslotted is a free-mode task that ends without having held a slot: its
 // end is its callbacks alone.
 type unslotted[T any] poolTask[T]
 
-func (u *unslotted[T]) ended() *claim {
+func (u *unslotted[T]) ended(bool) *claim {
 	if k := (*poolTask[T])(u); k.hasCallbacks() {
 		runLink(k.callback)
 	}
 	return nil
 }
+
+func (u *unslotted[T]) settle() {}
 
 // startOn runs k on the pool; its slot is taken. ApplyAsync's callbacks,
 // if any, run once k has finished.
@@ -1043,15 +1071,17 @@ func (p *Pool) closeLocked() {
 	}
 }
 
-// Join waits until no task of the pool runs or is queued: gevent's join(),
-// and multiprocessing's join() after close(). It needs no Close: without
+// Join waits until no task of the pool runs or is queued, and the tasks'
+// callbacks and Links have run (as in gevent, whose pool wakes its joiners
+// from a link): gevent's join(), and multiprocessing's join() after
+// close(). It needs no Close: without
 // one the pool stays usable, and tasks spawned while Join waits are waited
 // for too, so Join returns at a moment the pool was idle. After Close it
 // also releases the pool's worker goroutines. It returns nil, or ctx's
 // error if ctx ends first (Join may be called again).
 func (p *Pool) Join(ctx context.Context) error {
 	p.mu.Lock()
-	for p.running > 0 || p.queued > 0 {
+	for !p.idleLocked() {
 		if err := block(ctx, &p.mu, &p.idle); err != nil {
 			return err
 		}

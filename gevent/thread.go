@@ -419,8 +419,11 @@ func (t *GreenThread) finish(err error) { t.finishIn(err, nil, nil) }
 // joiners wake: its ApplyAsync callbacks, and giving its slot back.
 type endHook interface {
 	// ended returns the queued task the slot went to, if any, for the
-	// caller to run (see Pool.drain) once the joiners are awake.
-	ended() *claim
+	// caller to run (see Pool.drain) once the joiners are awake. With
+	// links set, the task's Links are still to run: the pool's Join waits
+	// on until settle.
+	ended(links bool) *claim
+	settle()
 }
 
 // finishIn is finish for a green thread that is m, a member of m.g, too
@@ -491,14 +494,12 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	} else if t.inParent.f != nil {
 		t.inParent.f()
 	}
-	if m != nil {
-		m.g.finished(m, kid)
-	}
-	if also != nil {
-		also.g.finished(also, false)
-	}
+	// With Links to run first, t's group and pool wait for them too: they
+	// settle after the joiners are woken.
+	settleM := m != nil && m.g.finished(m, kid, linksFirst)
+	settleAlso := also != nil && also.g.finished(also, false, linksFirst)
 	if h != nil {
-		next = h.ended()
+		next = h.ended(linksFirst)
 	}
 	if linksFirst {
 		runLinks(links)
@@ -508,6 +509,15 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 		t.mu.Lock()
 		t.wakeEndLocked()
 		t.mu.Unlock()
+	}
+	if settleM {
+		m.g.settle()
+	}
+	if settleAlso {
+		also.g.settle()
+	}
+	if h != nil && linksFirst {
+		h.settle()
 	}
 	runLinks(links)
 	return next
@@ -567,14 +577,14 @@ func (t *GreenThread) onFinishGroup(m *member) {
 	t.mu.Lock()
 	if t.state.Load() >= finished {
 		t.mu.Unlock()
-		m.g.finished(m, false)
+		m.g.finished(m, false, false)
 		return
 	}
 	if x := t.ext(); x.member == nil {
 		x.member = m
 	} else {
 		more := t.more()
-		more.onEnd = append(more.onEnd, func() { m.g.finished(m, false) })
+		more.onEnd = append(more.onEnd, func() { m.g.finished(m, false, false) })
 	}
 	t.mu.Unlock()
 }

@@ -606,7 +606,7 @@ func (r *AsyncResult[T]) failure() error { return r.Err() }
 func (g *Group) Done() <-chan struct{} {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.members.n == 0 {
+	if g.emptyLocked() {
 		return closedchan
 	}
 	return g.watchers.done()
@@ -615,7 +615,7 @@ func (g *Group) Done() <-chan struct{} {
 func (g *Group) watch(w *watch) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.members.n == 0 {
+	if g.emptyLocked() {
 		return false
 	}
 	g.watchers.push(w)
@@ -637,7 +637,7 @@ func (g *Group) failure() error { return nil }
 func (p *Pool) Done() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.running == 0 && p.queued == 0 {
+	if p.idleLocked() {
 		return closedchan
 	}
 	return p.watchers.done()
@@ -646,7 +646,7 @@ func (p *Pool) Done() <-chan struct{} {
 func (p *Pool) watch(w *watch) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.running == 0 && p.queued == 0 {
+	if p.idleLocked() {
 		return false
 	}
 	p.watchers.push(w)
