@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/geventgo/geventgo/gevent"
 )
@@ -138,6 +139,36 @@ func ExamplePool_Join() {
 	// joined without close: 4 tasks done
 	// still open: <nil>
 	// after Close: gevent: pool closed - 5 tasks done
+}
+
+// Collecting results with links, then joining the pool: as in gevent, the
+// join returns after every task's links have run, so the results are all
+// there (and a plain slice is safe to read: Join happens after the Links).
+//
+//	results = []
+//	pool = gevent.pool.Pool(3)
+//	for n in range(6):
+//	    pool.spawn(square, n).link_value(lambda g: results.append(g.value))
+//	pool.join()
+//	print(sorted(results))
+func ExampleGreenlet_Link_poolJoin() {
+	ctx := context.Background()
+	pool := gevent.NewPool(3)
+	var mu sync.Mutex // the Links run on the tasks' goroutines, side by side
+	var results []int
+	for n := range 6 {
+		g := gevent.Submit(ctx, pool, func(context.Context) (int, error) { return n * n, nil })
+		g.Link(func(g *gevent.Greenlet[int]) {
+			mu.Lock()
+			results = append(results, g.Value())
+			mu.Unlock()
+		})
+	}
+	pool.Close() // no more tasks: Join then also releases the pool's goroutines
+	pool.Join(ctx)
+	slices.Sort(results)
+	fmt.Println(results)
+	// Output: [0 1 4 9 16 25]
 }
 
 // The zero Pool is unbounded, like gevent's Pool() with no size: every
