@@ -19,8 +19,9 @@ import (
 //
 // In free mode a Greenlet costs one goroutine and two allocations (the
 // Greenlet, 128 B for a Greenlet[int], and the go statement's 16-byte
-// closure); a name, a Link, a failure, a kill or a Wait on it add one more
-// (its rarely used parts), once. Spawning it from another green thread,
+// closure); a failure or a kill adds one more (64 B: its error and its
+// cancellation), a name, a Link or a Wait on it one or two (its rarely used
+// parts), once. Spawning it from another green thread,
 // which links it to that green thread's cancellation, costs a little
 // more. On a Hub it runs on one of the hub's reused coroutines instead of a
 // goroutine (see Hub).

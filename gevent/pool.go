@@ -63,10 +63,10 @@ func WithNonBlocking() PoolOption {
 // (and fails on a full pool WithNonBlocking).
 //
 // A queued task holds no goroutine in free mode, and costs two
-// allocations, as a task started at once does: its Greenlet, and its claim
-// with the green thread's rarely used parts (instead of the worker's
-// closure), about 200 bytes more; on a Hub it holds its green thread's
-// goroutine, parked.
+// allocations where a task started at once costs one: its task, and its
+// 128-byte claim, which also holds what the green thread's failure and
+// cancellation need; on a Hub it holds its green thread's goroutine,
+// parked.
 func WithQueue(n int) PoolOption {
 	return PoolOption{func(c *poolConfig) { c.queue = n }}
 }
