@@ -428,11 +428,15 @@ type endHook interface {
 
 // finishIn is finish for a green thread that is m, a member of m.g, too
 // (nil: none, or its place is in its threadExt), and whose end h, if not
-// nil, completes. The green thread leaves its group and h runs after the
-// finished state is published and before the joiners wake, as in gevent,
-// where the group's and the pool's links are made at spawn, before any
-// join's: once Join returns, the slot is free, the callbacks have run and
-// the member is out of its group. Links run last. It returns what h did.
+// nil, completes. After the finished state is published, the green thread
+// leaves its group, h runs, then (in free mode) its Links, and only then
+// do its joiners and Waits wake, and its group's and pool's joiners once
+// the Links are done (settle): as in gevent, where the group's and the
+// pool's links are made at spawn, the user's after, and a join's switch
+// after those. Once Join returns, the slot is free, the callbacks and
+// Links have run and the member is out of its group. On a Hub, Links run
+// after the joiners are made ready (they run after t's turn anyway). It
+// returns what h did: the queued task that got the slot, if any.
 func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if freeInfo.on.Load() {
 		untrackFree(t)
