@@ -18,38 +18,33 @@ import (
 // CPython: gevent.spawn + gevent.joinall.
 func BenchmarkSpawnJoinAll(b *testing.B) {
 	const batch = 100
-	ctx := context.Background()
 	body := func(context.Context) (int, error) { return 1, nil }
-	b.Run("geventgo", func(b *testing.B) {
-		b.ReportAllocs()
-		gs := make([]*gevent.Greenlet[int], batch)
-		for i := 0; i < b.N; i += batch {
-			for j := range gs {
-				gs[j] = gevent.Spawn(ctx, body)
-			}
-			if _, err := gevent.JoinAll(ctx, gs); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("geventgo", func(b *testing.B) { spawnJoinAllBatches(b, batch, body) })
 	// labels is geventgo with gevent.SetProfileLabels on: each green
 	// thread runs with its pprof labels (off by default: see its doc).
 	b.Run("labels", func(b *testing.B) {
 		gevent.SetProfileLabels(true)
 		defer gevent.SetProfileLabels(false)
-		b.ReportAllocs()
-		gs := make([]*gevent.Greenlet[int], batch)
-		for i := 0; i < b.N; i += batch {
-			for j := range gs {
-				gs[j] = gevent.Spawn(ctx, body)
-			}
-			if _, err := gevent.JoinAll(ctx, gs); err != nil {
-				b.Fatal(err)
-			}
-		}
+		spawnJoinAllBatches(b, batch, body)
 	})
 	b.Run("waitgroup", func(b *testing.B) { waitgroupBatches(b, batch, body) })
 	b.Run("waitgroup+future", func(b *testing.B) { waitgroupFutureBatches(b, batch, body) })
+}
+
+// spawnJoinAllBatches spawns body on batches of free-mode green threads,
+// each batch joined with JoinAll: the spawn + joinall being measured.
+func spawnJoinAllBatches(b *testing.B, batch int, body func(context.Context) (int, error)) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	gs := make([]*gevent.Greenlet[int], batch)
+	for i := 0; i < b.N; i += batch {
+		for j := range gs {
+			gs[j] = gevent.Spawn(ctx, body)
+		}
+		if _, err := gevent.JoinAll(ctx, gs); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // waitgroupBatches is the hand-written spawn + join the green thread

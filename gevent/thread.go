@@ -468,8 +468,10 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 		m, also = also, nil
 	}
 	var links []func()
-	if more := t.moreIfAny(); more != nil {
-		links, more.onEnd = more.onEnd, nil
+	if x != nil {
+		if more := x.more.Load(); more != nil {
+			links, more.onEnd = more.onEnd, nil
+		}
 	}
 	// With end work to do first (leaving a group, giving a pool slot
 	// back, and in free mode running the Links), t is finished (Ready) but
