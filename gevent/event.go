@@ -11,7 +11,11 @@ import (
 // to use. All methods are safe for concurrent use.
 //
 // Set, Clear and IsSet cost a few nanoseconds when no one waits; waking a
-// parked waiter costs about what a channel handoff does.
+// parked waiter costs about what a channel handoff does. A plain goroutine
+// that waits with a context that is never done (context.Background) parks
+// on a runtime semaphore rather than a channel, a green thread or a
+// cancellable wait on a channel of its own (reused, so waits allocate
+// nothing).
 type Event struct {
 	set     atomic.Bool
 	mu      sync.Mutex

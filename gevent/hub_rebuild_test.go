@@ -519,7 +519,7 @@ func TestHubEventSetWithAPlainWaiter(t *testing.T) {
 		}()
 		for { // until the plain goroutine is parked in e
 			e.mu.Lock()
-			n := e.waiters.n
+			n := e.waiters.sleepers
 			e.mu.Unlock()
 			if n == 1 {
 				break

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -117,6 +118,91 @@ func TestAsyncResult(t *testing.T) {
 	cancel()
 	_, err = never.Get(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// sleepers reports how many plain goroutines sleep on q (see flagq.sleep).
+func sleepers(mu *sync.Mutex, q *flagq) int {
+	mu.Lock()
+	defer mu.Unlock()
+	return int(q.sleepers)
+}
+
+// Plain goroutines waiting with a context that is never done sleep on the
+// flag's sync.Cond; a Set wakes every one of them, even when a Clear comes
+// right after it (gevent's wait returns True once it was woken by a set,
+// whatever the flag is by the time it runs), together with the waiters of
+// the queue (green threads, cancellable waits).
+func TestEventSleepersWokenBySet(t *testing.T) {
+	ctx := context.Background()
+	for range 200 {
+		var e Event
+		const n = 4
+		var wg sync.WaitGroup
+		var woke atomic.Int32
+		for range n {
+			wg.Go(func() {
+				assert.NoError(t, e.Wait(ctx))
+				woke.Add(1)
+			})
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		wg.Go(func() {
+			assert.NoError(t, e.Wait(cctx), "a cancellable wait queues a waiter")
+			woke.Add(1)
+		})
+		g := Go(ctx, func(ctx context.Context) error { return e.Wait(ctx) })
+		until(t, func() bool {
+			return sleepers(&e.mu, &e.waiters) == n && queued(&e.mu, &e.waiters.waitq) == 2
+		})
+		e.Set()
+		e.Clear()
+		wg.Wait()
+		require.NoError(t, g.Join(ctx))
+		cancel()
+		require.EqualValues(t, n+1, woke.Load())
+		assert.Zero(t, sleepers(&e.mu, &e.waiters))
+		assert.False(t, e.IsSet())
+	}
+}
+
+// AsyncResult's plain readers sleep the same way and all get the value.
+func TestAsyncResultSleepers(t *testing.T) {
+	var r AsyncResult[string]
+	const n = 3
+	got := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			v, err := r.Get(context.Background())
+			assert.NoError(t, err)
+			got[i] = v
+		})
+	}
+	until(t, func() bool { return sleepers(&r.mu, &r.waiters) == n })
+	require.NoError(t, r.Set("done"))
+	wg.Wait()
+	assert.Equal(t, []string{"done", "done", "done"}, got)
+}
+
+// A plain goroutine sleeping on an Event inside a testing/synctest bubble is
+// durably blocked (synctest.Wait returns while it waits), also on an Event
+// a test outside the bubble used before.
+func TestEventSleeperInBubble(t *testing.T) {
+	var e Event
+	go e.Set()
+	require.NoError(t, e.Wait(context.Background()))
+	e.Clear()
+	synctest.Test(t, func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			assert.NoError(t, e.Wait(context.Background()))
+		}()
+		synctest.Wait()
+		assert.Equal(t, 1, sleepers(&e.mu, &e.waiters))
+		e.Set()
+		<-done
+	})
 }
 
 func TestLockMutualExclusion(t *testing.T) {

@@ -270,6 +270,10 @@ func waitFlag(ctx context.Context, flag *atomic.Bool, mu *sync.Mutex, q *flagq) 
 		mu.Unlock()
 		return afterNotified(ctx, q)
 	}
+	if ctx.Done() == nil && threadFrom(ctx) == nil {
+		q.sleep(mu)
+		return nil
+	}
 	w := getWaiter(ctx, &q.waitq)
 	counted := w.onHub() // notifyAll counts the hub's waiters alone
 	q.push(w)
@@ -296,14 +300,47 @@ func afterNotified(ctx context.Context, q *flagq) error {
 // how many of the green threads on a Hub that notifyAll woke have not
 // returned yet. Free-mode waiters are not counted: no Hub turn waits for
 // them, and a flag waited on outside any Hub pays no atomic for it.
+//
+// A plain goroutine whose context is never done (context.Background, as a
+// Go developer's latch usually is) cannot be cancelled, so it needs no
+// waiter: it sleeps on q's sync.Cond, which parks on a runtime semaphore
+// with no channel, the cheapest wait Go has (and a durable block inside a
+// testing/synctest bubble). The order in which plain goroutines wake is
+// not observable anyway: they run in parallel once woken.
 type flagq struct {
-	waitq
+	// The sleepers' fields come first: with the flag and its mutex before
+	// them, what a sleep and a notifyAll touch shares one cache line.
+	cond      sync.Cond    // what sleepers park on; its L is the flag's mutex
+	sleepers  int32        // plain goroutines in sleep, under the flag's mutex
+	round     uint32       // notifyAll calls that woke sleepers, under the flag's mutex
 	notifying atomic.Int32 // hub waiters woken by notifyAll and not yet out of waitFlag
+	waitq
+}
+
+// sleep parks a plain goroutine on q until the next notifyAll. It must be
+// called with mu, the flag's mutex, held, and returns with mu released. A
+// wake is never lost to a Clear that comes before the sleeper runs again:
+// it waits for notifyAll's round to change, not for the flag.
+func (q *flagq) sleep(mu *sync.Mutex) {
+	if q.cond.L == nil {
+		q.cond.L = mu
+	}
+	q.sleepers++
+	for round := q.round; q.round == round; {
+		q.cond.Wait()
+	}
+	mu.Unlock()
 }
 
 // notifyAll wakes every waiter of q, oldest first, counting those on a Hub
-// as being notified until they have returned from waitFlag.
+// as being notified until they have returned from waitFlag, and then every
+// sleeper.
 func (q *flagq) notifyAll() {
+	if q.sleepers > 0 {
+		q.sleepers = 0
+		q.round++
+		q.cond.Broadcast()
+	}
 	var onHub int32
 	for w := q.head; w != nil; w = w.next {
 		if w.onHub() {
