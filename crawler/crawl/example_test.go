@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	"github.com/geventgo/geventgo/crawler/crawl"
 )
@@ -40,15 +42,22 @@ func Example() {
 
 // Stream crawls a list as it is read and emits each URL as it is done:
 // here as the command's -jsonl lines. The repeated URL is fetched once and
-// reported with both its lines; the bad line is reported where it is.
+// reported with both its lines, as it is read while the first is in flight
+// (read later, it is reported as a duplicate of its own); the bad line is
+// reported where it is.
 func ExampleStream() {
+	list := &wholeList{read: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // answer once the whole list is read: the output is then always the same
+		case <-list.read:
+		case <-r.Context().Done():
+		}
 		fmt.Fprint(w, "page", r.URL.Path)
 	}))
 	defer srv.Close()
-	list := srv.URL + "/a\nmailto:me@example.com\n" + strings.ToUpper(srv.URL[:4]) + srv.URL[4:] + "/a\n"
+	list.Reader = strings.NewReader(srv.URL + "/a\nmailto:me@example.com\n" + strings.ToUpper(srv.URL[:4]) + srv.URL[4:] + "/a\n")
 	var lines []string
-	run, err := crawl.Stream(context.Background(), strings.NewReader(list), crawl.Options{Mode: crawl.Serial},
+	run, err := crawl.Stream(context.Background(), list, crawl.Options{Mode: crawl.Serial},
 		func(ev crawl.Event) error {
 			if ev.Result != nil {
 				ev.Result.URL, ev.Result.FinalURL, ev.Result.Duration = "/a", "", 0 // stable output
@@ -78,4 +87,19 @@ func ExampleParseStatusSet() {
 	}
 	fmt.Println(s, s.Has(503), s.Has(429), s.Has(404))
 	// Output: 5xx,429 true true false
+}
+
+// wholeList is a list that closes read when it has been read to its end.
+type wholeList struct {
+	io.Reader
+	read chan struct{}
+	once sync.Once
+}
+
+func (l *wholeList) Read(p []byte) (int, error) {
+	n, err := l.Reader.Read(p)
+	if err == io.EOF {
+		l.once.Do(func() { close(l.read) })
+	}
+	return n, err
 }
