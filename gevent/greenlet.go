@@ -169,11 +169,15 @@ func (g *Greenlet[T]) Value() T {
 // Link arranges for f to be called once g has finished: at once, on the
 // caller's goroutine, if it already has; otherwise on g's goroutine right
 // after the body (and after g left its group and gave its pool slot back),
-// in the order links were made. gevent's link(). As in gevent, where a
-// join waits through a link made after the earlier ones, a Join on g
-// returns after the Links made before g finished have run (on a Hub the
-// joiners are made ready first but run after them, once g's turn is
-// over). So f must not block for long, nor wait for a joiner of g: g's
+// in the order links were made. gevent's link(). On a Hub, g's end work
+// (its group and pool, then its Links) has a turn of its own, behind the
+// green threads that were ready when the body returned, as gevent's links
+// run from a callback queued at the greenlet's death: two green threads
+// that end one after the other both end before either's Links run. As in
+// gevent, where a join waits through a link made after the earlier ones, a
+// Join on g returns after the Links made before g finished have run (on a
+// Hub the joiners are made ready first but run after them, once g's turn
+// is over). So f must not block for long, nor wait for a joiner of g: g's
 // goroutine (and, on a Hub, the hub's turn) and g's joiners are held until
 // f returns. A Link counts as reading g's error: a linked green thread's
 // panic is not reported (see SetFailureHandler).

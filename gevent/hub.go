@@ -957,13 +957,7 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {
-		// To the back of the queue: the loop queues t's turn waiter
-		// once t has yielded (see loop), which saves taking the lock
-		// here.
-		w := &t.co.turn
-		w.th, w.sched, w.hs = t, h, hubParked
-		h.requeue = w
-		yieldTurn(t)
+		h.yieldEnd(t)
 		return ctxError(ctx)
 	}
 	w := &waiter{th: t, sched: h}
@@ -976,6 +970,18 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return ctxError(ctx)
 	}
 	return nil
+}
+
+// yieldEnd puts t, which holds the turn, at the back of the ready queue
+// and returns in its next turn: Sleep(0), and the turn of a finished green
+// thread's end work.
+func (h *Hub) yieldEnd(t *GreenThread) {
+	// The loop queues t's turn waiter once t has yielded (see loop),
+	// which saves taking the lock here.
+	w := &t.co.turn
+	w.th, w.sched, w.hs = t, h, hubParked
+	h.requeue = w
+	yieldTurn(t)
 }
 
 // watchTimeout registers tctx, a timeout context of the package made from

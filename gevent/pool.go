@@ -839,7 +839,8 @@ func Apply[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, err
 // it succeeded, onError with its error if not; either may be nil. They run
 // on the task's goroutine, so they must not block for long: in free mode
 // before its joiners wake and its Links run (they are not Links: that
-// saves a Link's allocations), on a Hub as its first Link, in its turn.
+// saves a Link's allocations), on a Hub as its first Link, in the turn of
+// its end work (see Greenlet.Link).
 // Either way, once Join or Get on the task returns, they have run and its
 // slot is free, as in gevent, whose pool and callback links are made
 // before any join's. For a task that never got a

@@ -434,9 +434,11 @@ type endHook interface {
 // the Links are done (settle): as in gevent, where the group's and the
 // pool's links are made at spawn, the user's after, and a join's switch
 // after those. Once Join returns, the slot is free, the callbacks and
-// Links have run and the member is out of its group. On a Hub, Links run
-// after the joiners are made ready (they run after t's turn anyway). It
-// returns what h did: the queued task that got the slot, if any.
+// Links have run and the member is out of its group. On a Hub, in t's
+// turn, all of that comes in a turn of its own behind the green threads
+// ready when the body returned (see Greenlet.Link), and Links run after
+// the joiners are made ready (they run after t's turn anyway). It returns
+// what h did: the queued task that got the slot, if any.
 func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if freeInfo.on.Load() {
 		untrackFree(t)
@@ -481,12 +483,27 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	// anyway: they are made ready first, as before.
 	linksFirst := len(links) > 0 && t.co == nil
 	later := m != nil || also != nil || h != nil || linksFirst
-	if later {
+	// On a Hub, in t's turn, the end work and the wake of whoever waits
+	// for t come in a turn of their own, at the back of the ready queue:
+	// gevent runs a dead greenlet's links (its pool's and group's, the
+	// user's, its joiners' switches) from a callback queued at its death,
+	// after the greenlets that were ready then. Two green threads that end
+	// one after the other run both their bodies' ends before either's
+	// Links, as there. A green thread killed before it started does its
+	// end work in the turn it would have started in, without yielding:
+	// gevent handles that death in kill itself, and its links run from
+	// a callback queued then, usually right behind the spawn's.
+	yield := t.co != nil && t.state.Load() != pending && t.co.sched.holds(t) &&
+		(later || len(links) > 0 || t.joiners.head != nil || t.watched())
+	if later || yield {
 		t.state.Store(finished)
 	} else {
 		t.wakeEndLocked()
 	}
 	t.mu.Unlock()
+	if yield {
+		t.co.sched.yieldEnd(t)
+	}
 	kid := false // t is registered with m.g's context: m.g forgets both at once
 	if t.inParent.child != nil {
 		switch p := t.parent.(type) {
@@ -511,7 +528,7 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 		runLinks(links)
 		links = nil
 	}
-	if later {
+	if later || yield {
 		t.mu.Lock()
 		t.wakeEndLocked()
 		t.mu.Unlock()
@@ -527,6 +544,12 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	}
 	runLinks(links)
 	return next
+}
+
+// watched reports whether a Wait or a Done channel watches t; t.mu held.
+func (t *GreenThread) watched() bool {
+	more := t.moreIfAny()
+	return more != nil && more.watchers.head != nil
 }
 
 // wakeEndLocked marks t ended and wakes its joiners and Waits, t having

@@ -33,7 +33,7 @@ func ExampleSearch_lostUpdate() {
 	report("lostUpdate", lostUpdate(false))
 	// Output:
 	// FIFO fails: false
-	// found at schedule 3: random:4325193314526905588
+	// found at schedule 2: pct:2:11:1610207427243655543
 	// t.Error or t.Fatal
 	// replayed: true
 }
@@ -47,7 +47,7 @@ func ExampleSearch_abba() {
 	report("abba", abba(false))
 	// Output:
 	// FIFO fails: false
-	// found at schedule 2: pct:2:8:11716070744486655564
+	// found at schedule 5: random:5317780708384442584
 	// deadlock: a wait ended with gevent.ErrLoopExit; 2 green thread(s) left blocked
 	// replayed: true
 }
@@ -61,7 +61,7 @@ func ExampleSearch_missedWake() {
 	report("missedWake", missedWake(false))
 	// Output:
 	// FIFO fails: false
-	// found at schedule 2: pct:2:9:5157742089689710910
+	// found at schedule 1: random:13555942094614704829
 	// deadlock: a wait ended with gevent.ErrLoopExit; 1 green thread(s) left blocked
 	// replayed: true
 }
