@@ -168,11 +168,16 @@ type Result[R any] struct {
 // not even one of a call that finished meanwhile (its own error would most
 // likely be the cancellation).
 //
-// At most Size calls (max(64, GOMAXPROCS) on an unbounded pool) are in
-// flight ahead of the consumer; each is a task submitted with Submit, so
-// IMap waits for slots. Stopping the range stops feeding: the calls in
-// flight get a cancelled context and IMap waits for them before the range
-// ends, so nothing is left running.
+// IMap keeps Size calls running (max(64, GOMAXPROCS) on an unbounded
+// pool), each a task submitted with Submit (so IMap waits for slots), and
+// starts the next as one ends while the consumer waits, so the pool stays
+// busy behind a slow earlier item, as gevent's and multiprocessing's imap
+// do. Results that finish ahead of the consumer wait for it, at most 4
+// Sizes of calls started and not yet yielded (gevent's imap buffers
+// without a bound): then no call starts until the consumer catches up.
+// Stopping the range stops feeding: the calls in flight get a cancelled
+// context and IMap waits for them before the range ends, so nothing is
+// left running.
 func IMap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error)) iter.Seq2[Result[R], error] {
 	return imap(ctx, p, items, fn, true)
 }
@@ -184,18 +189,26 @@ func IMapUnordered[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn
 	return imap(ctx, p, items, fn, false)
 }
 
+// imapAhead bounds, in units of the calls IMap keeps running, how many
+// calls may have started ahead of the consumer: finished results wait for
+// it up to that many (gevent's imap buffers them all; multiprocessing's
+// too), then no call starts until it catches up.
+const imapAhead = 4
+
 // inflight is a call of IMap's that has not been yielded yet.
 type inflight[R any] struct {
-	g *Greenlet[R]
-	i int // its item's index
+	g    *Greenlet[R]
+	i    int  // its item's index
+	done bool // its end was taken from the finished queue (consumer only)
 }
 
 func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(context.Context, T) (R, error), ordered bool) iter.Seq2[Result[R], error] {
 	return func(yield func(Result[R], error) bool) {
 		ictx, cancel := context.WithCancel(ctx)
 		var (
-			calls    []inflight[R] // submitted, not yet yielded, in input order
-			finished Queue[inflight[R]]
+			calls    []*inflight[R] // submitted, not yet yielded, in input order
+			running  int            // calls whose end the consumer has not taken yet
+			finished Queue[*inflight[R]]
 		)
 		defer func() {
 			cancel()
@@ -208,7 +221,10 @@ func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(con
 		exhausted := false
 		limit := p.mapLimit()
 		for index := 0; ; {
-			for !exhausted && len(calls) < limit {
+			// Start calls while fewer than limit run: the pool stays busy
+			// while the consumer waits, also behind a slow earlier item
+			// of an ordered map, as in gevent and multiprocessing.
+			for !exhausted && running < limit && len(calls) < imapAhead*limit {
 				item, ok := next()
 				if !ok {
 					exhausted = true
@@ -219,32 +235,33 @@ func imap[T, R any](ctx context.Context, p *Pool, items iter.Seq[T], fn func(con
 					yield(Result[R]{}, err)
 					return
 				}
-				c := inflight[R]{g, index}
+				c := &inflight[R]{g: g, i: index}
 				index++
-				if !ordered {
-					g.Link(func(*Greenlet[R]) { finished.PutNowait(c) })
-				}
+				g.Link(func(*Greenlet[R]) { finished.PutNowait(c) })
 				calls = append(calls, c)
+				running++
 			}
 			if len(calls) == 0 {
 				return
 			}
-			var c inflight[R]
-			if ordered {
+			var c *inflight[R]
+			if ordered && calls[0].done {
 				c = calls[0]
-				if err := c.g.Join(ctx); err != nil {
-					yield(Result[R]{}, err)
-					return
-				}
 				calls = calls[1:]
 			} else {
-				var err error
-				if c, err = finished.Get(ctx); err != nil {
+				f, err := finished.Get(ctx)
+				if err != nil {
 					yield(Result[R]{}, err)
 					return
 				}
+				f.done = true
+				running--
+				if ordered {
+					continue // the first call may not be the one that ended
+				}
+				c = f
 				for i, h := range calls {
-					if h.g == c.g {
+					if h == c {
 						calls = append(calls[:i], calls[i+1:]...)
 						break
 					}

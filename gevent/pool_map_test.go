@@ -2,6 +2,8 @@ package gevent
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,4 +146,68 @@ func TestMapWhenThePoolIsKilled(t *testing.T) {
 	require.NoError(t, p.Kill(ctx))
 	_, err := m.Get(ctx)
 	assert.ErrorIs(t, err, ErrGreenletExit, "items were left: Map reports the kill")
+}
+
+// An ordered IMap keeps the pool busy while its consumer waits behind a
+// slow earlier item, as gevent's and multiprocessing's imap do: with the
+// first call blocked, the others run and finish, up to imapAhead Sizes of
+// calls started ahead of the consumer; then the results come in input
+// order.
+func TestIMapKeepsThePoolBusyBehindASlowItem(t *testing.T) {
+	ctx := context.Background()
+	const size, n = 2, 20
+	p := newPool(t, size)
+	release := make(chan struct{})
+	var started, finished atomic.Int32
+	items := make([]int, n)
+	for i := range items {
+		items[i] = i
+	}
+	var got []int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r, err := range IMap(ctx, p, slices.Values(items), func(ctx context.Context, x int) (int, error) {
+			started.Add(1)
+			if x == 0 {
+				<-release
+			}
+			finished.Add(1)
+			return x, nil
+		}) {
+			assert.NoError(t, err)
+			assert.Equal(t, r.Index, r.Value)
+			got = append(got, r.Value)
+		}
+	}()
+	ahead := int32(imapAhead * size)
+	until(t, func() bool { return finished.Load() == ahead-1 })
+	assert.Equal(t, ahead, started.Load(), "no call starts beyond the window while the first blocks")
+	close(release)
+	<-done
+	assert.Equal(t, items, got, "in input order")
+}
+
+// The same on a Hub, as a gevent program: pool of 2, imap over sleeps of
+// 30, 10 and 20 ms. gevent 22.10 prints "slow 1 done", "slow 3 done",
+// "slow 2 done", then 3, 1, 2: the third item started when the second
+// ended, not when the first was consumed.
+func TestHubIMapKeepsThePoolBusy(t *testing.T) {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
+		p := NewPool(2)
+		for r, err := range IMap(ctx, p, slices.Values([]int{3, 1, 2}), func(ctx context.Context, x int) (int, error) {
+			if err := Sleep(ctx, time.Duration(x)*10*time.Millisecond); err != nil {
+				return 0, err
+			}
+			*trace = append(*trace, fmt.Sprintf("slow %d done", x))
+			return x, nil
+		}) {
+			if err != nil {
+				return err
+			}
+			*trace = append(*trace, fmt.Sprintf("imap %d", r.Value))
+		}
+		return nil
+	})
+	assert.Equal(t, []string{"slow 1 done", "slow 3 done", "slow 2 done", "imap 3", "imap 1", "imap 2"}, trace)
 }
