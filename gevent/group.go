@@ -265,7 +265,10 @@ func (g *Group) Join(ctx context.Context) error {
 }
 
 // Kill cancels every member and waits for the group to be empty or ctx to
-// be done: gevent's Group.kill.
+// be done: gevent's Group.kill. The members are cancelled in the order
+// they were spawned (on a Hub they wind down in that order); gevent's
+// kill goes through the group's set, in an order that follows memory
+// addresses and changes from run to run.
 func (g *Group) Kill(ctx context.Context) error {
 	cancelAll(g.Active())
 	return g.Join(ctx)

@@ -233,7 +233,11 @@ type HubOption struct{ apply func(*Hub) }
 // start: when every green thread of the hub is blocked (and none is inside
 // Blocking), the clock jumps to the next timer at once. Sleeps and timeouts
 // then take no real time, and the same program gives the same interleaving
-// every run.
+// every run. Only the package's own deadlines follow that clock (Sleep,
+// Timeout, WithTimeout, TimeoutContext, JoinTimeout, a Timeout's
+// Context): a context.WithTimeout or a time.After keeps the wall clock,
+// which a virtual hub does not wait for, so a join bounded by one sees the
+// green thread end first however long its virtual sleeps are.
 func WithVirtualClock(start time.Time) HubOption {
 	return HubOption{func(h *Hub) { h.virtual, h.now = true, start }}
 }

@@ -1108,7 +1108,8 @@ func (p *Pool) Join(ctx context.Context) error {
 // Kill closes the pool, kills every running and queued task (see
 // GreenThread.Cancel; queued ones finish without running, with an error
 // matching ErrGreenletExit) and joins: gevent's Pool.kill and
-// multiprocessing's terminate().
+// multiprocessing's terminate(). The running tasks are cancelled in the
+// order they were spawned, as Group.Kill's members.
 func (p *Pool) Kill(ctx context.Context) error {
 	p.mu.Lock()
 	p.closeLocked()
