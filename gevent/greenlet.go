@@ -173,7 +173,10 @@ func (g *Greenlet[T]) Value() T {
 // (its group and pool, then its Links) has a turn of its own, behind the
 // green threads that were ready when the body returned, as gevent's links
 // run from a callback queued at the greenlet's death: two green threads
-// that end one after the other both end before either's Links run. As in
+// that end one after the other both end before either's Links run. There
+// a Link made until that turn runs in it, after the others, and one made
+// later (while some green thread holds the hub's turn) in a turn of its
+// own behind the green threads ready then, never inside Link. As in
 // gevent, where a join waits through a link made after the earlier ones, a
 // Join on g returns after the Links made before g finished have run (on a
 // Hub the joiners are made ready first but run after them, once g's turn

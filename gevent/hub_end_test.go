@@ -180,3 +180,41 @@ func TestHubPoolSpawnsWithAnUnstartedKill(t *testing.T) {
 		"joined free=2",
 	}, trace)
 }
+
+// A Link made on a Hub after the green thread has ended runs in a turn of
+// its own behind the green threads ready then, not inside Link (gevent
+// schedules a dead greenlet's links); one made while its end work waits
+// for its turn runs with the earlier ones, after them:
+//
+//	g = spawn(body); g.join(); g.link(cb); log("after link"); sleep(0)
+//	g1 = spawn(a); g1.link(cb1); g2 = spawn(b)  # b links cb2 to the dead g1
+func TestHubLateLinks(t *testing.T) {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		g := Go(ctx, func(context.Context) error { log("g body"); return nil })
+		if err := g.Join(ctx); err != nil {
+			return err
+		}
+		g.Link(func(*Greenlet[struct{}]) { log("late link") })
+		log("after link")
+		if err := Sleep(ctx, 0); err != nil {
+			return err
+		}
+		log("after sleep")
+		g1 := Go(ctx, func(context.Context) error { log("a body"); return nil })
+		g1.Link(func(*Greenlet[struct{}]) { log("a link 1") })
+		g2 := Go(ctx, func(context.Context) error {
+			log("b body, a dead=%v", g1.Dead())
+			g1.Link(func(*Greenlet[struct{}]) { log("a link 2 (made by b)") })
+			log("b after link")
+			return nil
+		})
+		_, err := JoinAll(ctx, []*Greenlet[struct{}]{g1, g2})
+		log("joined")
+		return err
+	})
+	assert.Equal(t, []string{
+		"g body", "after link", "late link", "after sleep",
+		"a body", "b body, a dead=true", "b after link", "a link 1", "a link 2 (made by b)", "joined",
+	}, trace)
+}

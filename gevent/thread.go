@@ -35,7 +35,7 @@ type GreenThread struct {
 	parent context.Context
 	co     *hubCo // on a Hub: t's coroutine, where it is parked, and the hub (co.sched); nil in free mode
 
-	state  atomic.Int32 // pending, running, finished, ended
+	state  atomic.Int32 // pending, running, finished, endTurn, ended
 	killed atomic.Bool
 
 	mu      sync.Mutex
@@ -128,14 +128,16 @@ func (t *GreenThread) sched() scheduler {
 // context returns the context t's body runs with.
 func (t *GreenThread) context() *threadCtx { return (*threadCtx)(t) }
 
-// The states of a green thread, in order. finished and ended are both
-// Ready: ended once what its end does before its joiners wake (leaving its
-// group, its pool's slot and callbacks) is done; Join returns at once only
-// then.
+// The states of a green thread, in order. finished, endTurn and ended are
+// all Ready: ended once what its end does before its joiners wake (leaving
+// its group, its pool's slot and callbacks) is done; Join returns at once
+// only then. endTurn is a green thread of a Hub waiting for the turn of
+// its end work (see finishIn): Links made meanwhile run with it.
 const (
 	pending int32 = iota
 	running
 	finished
+	endTurn
 	ended
 )
 
@@ -495,7 +497,14 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	// a callback queued then, usually right behind the spawn's.
 	yield := t.co != nil && t.state.Load() != pending && t.co.sched.holds(t) &&
 		(later || len(links) > 0 || t.joiners.head != nil || t.watched())
-	if later || yield {
+	if yield {
+		// Links made until the end turn join those made before, as
+		// gevent's join the pending notification.
+		t.state.Store(endTurn)
+		if len(links) > 0 {
+			x.more.Load().onEnd, links = links, nil
+		}
+	} else if later {
 		t.state.Store(finished)
 	} else {
 		t.wakeEndLocked()
@@ -503,6 +512,14 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	t.mu.Unlock()
 	if yield {
 		t.co.sched.yieldEnd(t)
+		t.mu.Lock()
+		t.state.Store(finished)
+		if x := t.x.Load(); x != nil {
+			if more := x.more.Load(); more != nil {
+				links, more.onEnd = more.onEnd, nil
+			}
+		}
+		t.mu.Unlock()
 	}
 	kid := false // t is registered with m.g's context: m.g forgets both at once
 	if t.inParent.child != nil {
@@ -582,17 +599,25 @@ func runLink(f func()) {
 	f()
 }
 
-// onFinish runs f once t has finished: at once on the caller's goroutine if
-// it already has, else on the finishing goroutine.
+// onFinish runs f once t has finished: on the finishing goroutine, or, if
+// t already has, at once on the caller's goroutine. On a Hub whose turn
+// someone holds, f made after the end runs with the end work if that is
+// still to come, and otherwise in a turn of its own behind the green
+// threads ready then: gevent schedules the links of a dead greenlet, it
+// never calls them inside link().
 func (t *GreenThread) onFinish(f func()) {
 	t.mu.Lock()
-	if t.state.Load() < finished {
+	if s := t.state.Load(); s < finished || s == endTurn {
 		m := t.more()
 		m.onEnd = append(m.onEnd, f)
 		t.mu.Unlock()
 		return
 	}
 	t.mu.Unlock()
+	if h, ok := t.sched().(*Hub); ok && h.current.Load() != 0 {
+		Go(context.WithoutCancel(t.parent), func(context.Context) error { runLink(f); return nil })
+		return
+	}
 	runLink(f)
 }
 
