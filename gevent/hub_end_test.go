@@ -218,3 +218,22 @@ func TestHubLateLinks(t *testing.T) {
 		"a body", "b body, a dead=true", "b after link", "a link 1", "a link 2 (made by b)", "joined",
 	}, trace)
 }
+
+// While a green thread waits for its end turn it is Ready, Dead, Started
+// and not Alive, as a dead greenlet whose links have not run yet is in
+// gevent; Join waits for the end work.
+func TestHubStateDuringTheEndTurn(t *testing.T) {
+	trace := runTraces(t, 100, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		g := Go(ctx, func(context.Context) error { return nil })
+		g.Link(func(*Greenlet[struct{}]) { log("link") })
+		other := Go(ctx, func(ctx context.Context) error {
+			log("ready=%v dead=%v started=%v alive=%v", g.Ready(), g.Dead(), g.Started(), g.Alive())
+			err := g.Join(ctx)
+			log("joined")
+			return err
+		})
+		return other.Join(ctx)
+	})
+	assert.Equal(t, []string{"ready=true dead=true started=true alive=false", "link", "joined"}, trace)
+}

@@ -233,7 +233,7 @@ func (t *GreenThread) Started() bool {
 	switch t.state.Load() {
 	case running:
 		return true
-	case finished, ended:
+	case finished, endTurn, ended:
 		x := t.x.Load()
 		return x == nil || !x.unstarted
 	}
