@@ -961,7 +961,7 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 		return sleepFree(ctx, d) // not a green thread of this hub, or not in its turn
 	}
 	if d <= 0 {
-		h.yieldEnd(t)
+		h.yieldToReady(t)
 		return ctxError(ctx)
 	}
 	w := &waiter{th: t, sched: h}
@@ -976,10 +976,10 @@ func (h *Hub) sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// yieldEnd puts t, which holds the turn, at the back of the ready queue
-// and returns in its next turn: Sleep(0), and the turn of a finished green
-// thread's end work.
-func (h *Hub) yieldEnd(t *GreenThread) {
+// yieldToReady puts t, which holds the turn, at the back of the ready
+// queue and returns in its next turn: Sleep(0), and the turn of a finished
+// green thread's end work.
+func (h *Hub) yieldToReady(t *GreenThread) {
 	// The loop queues t's turn waiter once t has yielded (see loop),
 	// which saves taking the lock here.
 	w := &t.co.turn

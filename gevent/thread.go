@@ -511,7 +511,7 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	}
 	t.mu.Unlock()
 	if yield {
-		t.co.sched.yieldEnd(t)
+		t.co.sched.yieldToReady(t)
 		t.mu.Lock()
 		t.state.Store(finished)
 		if x := t.x.Load(); x != nil {

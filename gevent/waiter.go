@@ -29,10 +29,10 @@ type scheduler interface {
 	start(t *GreenThread, body func())
 	// leave is called when the body has ended, in t's turn.
 	leave(t *GreenThread)
-	// yieldEnd gives t's turn away, t having finished in it, and returns
-	// in its next turn, once the green threads ready before it have had
-	// theirs: the turn of t's end work, whatever t's context says.
-	yieldEnd(t *GreenThread)
+	// yieldToReady gives t's turn to the green threads ready now and
+	// returns in t's next turn, after theirs, whatever t's context says:
+	// Sleep(0), and the turn of a finished t's end work.
+	yieldToReady(t *GreenThread)
 	// holds reports whether t holds the turn: its code is what runs on
 	// the hub. Only then do the package's calls made with t's context
 	// take turns; otherwise (inside Blocking, or t's context used by
