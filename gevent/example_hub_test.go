@@ -123,3 +123,35 @@ func ExampleWaitIdle() {
 	// done 2
 	// idle
 }
+
+// On a Hub a green thread's Links run in gevent's place: from a turn of
+// their own behind the green threads that were ready when it ended, so two
+// that end one after the other both end before either's links run, and a
+// link made after the end is scheduled, not run inside Link.
+//
+//	g1 = gevent.spawn(f, 1); g1.link(lambda g: print("link 1"))
+//	g2 = gevent.spawn(f, 2); g2.link(lambda g: print("link 2"))
+//	gevent.joinall([g1, g2])
+//	g1.link(lambda g: print("late link")); print("after link"); gevent.sleep(0)
+func ExampleGreenlet_Link_hub() {
+	gevent.RunHub(context.Background(), func(ctx context.Context) error {
+		f := func(i int) func(context.Context) (int, error) {
+			return func(context.Context) (int, error) { fmt.Println("end", i); return i, nil }
+		}
+		g1 := gevent.Spawn(ctx, f(1))
+		g1.Link(func(*gevent.Greenlet[int]) { fmt.Println("link 1") })
+		g2 := gevent.Spawn(ctx, f(2))
+		g2.Link(func(*gevent.Greenlet[int]) { fmt.Println("link 2") })
+		gevent.JoinAll(ctx, []*gevent.Greenlet[int]{g1, g2})
+		g1.Link(func(*gevent.Greenlet[int]) { fmt.Println("late link") })
+		fmt.Println("after link")
+		return gevent.Sleep(ctx, 0)
+	}, gevent.WithVirtualClock(time.Time{}))
+	// Output:
+	// end 1
+	// end 2
+	// link 1
+	// link 2
+	// after link
+	// late link
+}

@@ -181,8 +181,8 @@ func TestIMapKeepsThePoolBusyBehindASlowItem(t *testing.T) {
 		}
 	}()
 	ahead := int32(imapAhead * size)
-	until(t, func() bool { return finished.Load() == ahead-1 })
-	assert.Equal(t, ahead, started.Load(), "no call starts beyond the window while the first blocks")
+	until(t, func() bool { return finished.Load() == ahead-1 }) // the pool stayed busy
+	assert.LessOrEqual(t, started.Load(), ahead, "no call starts beyond the window while the first blocks")
 	close(release)
 	<-done
 	assert.Equal(t, items, got, "in input order")
