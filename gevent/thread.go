@@ -495,8 +495,8 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	// end work in the turn it would have started in, without yielding:
 	// gevent handles that death in kill itself, and its links run from
 	// a callback queued then, usually right behind the spawn's.
-	yield := t.co != nil && t.state.Load() != pending && t.co.sched.holds(t) &&
-		(later || len(links) > 0 || t.joiners.head != nil || t.watched())
+	yield := t.co != nil && (later || len(links) > 0 || t.joiners.head != nil || t.watched()) &&
+		t.state.Load() != pending && t.co.sched.holds(t)
 	if yield {
 		// Links made until the end turn join those made before, as
 		// gevent's join the pending notification.
