@@ -19,7 +19,11 @@ import (
 // add an item): an item costs a function call, not a spawn, yet a slow item
 // holds back no other item, since the other workers take those behind it.
 // The workers are queued as ApplyAsync's tasks are, so Map waits for slots
-// in turn with other callers and starts on each slot as it frees up.
+// in turn with other callers and starts on each slot as it frees up. On a
+// Hub the items take the turns gevent's pool.map gives them (it spawns a
+// greenlet per item from a greenlet of its own): the first ones start a
+// turn after the call, each next one three turns after the one before it
+// ended, so other green threads interleave with the items as under gevent.
 //
 // At the first error of fn, or panic (a *PanicError, as for a task), Map
 // cancels the context of the calls still running, stops starting new ones,
@@ -63,10 +67,23 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 				err = nil
 			}
 		}()
+		// On a Hub the items run in the turns gevent's pool.map gives
+		// them: it spawns a greenlet per item from a greenlet of its own,
+		// so the first items start a turn after the call, and each next
+		// one three turns after the one before ended (that greenlet's
+		// links, the spawner woken by its slot, the new greenlet's start).
+		// Other green threads then interleave with the items as there.
+		onHub, turns := schedOf(ctx) != nil, 1
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {
 				return nil
+			}
+			if onHub {
+				for range turns {
+					Sleep(ctx, 0)
+				}
+				turns = 3
 			}
 			if failed.Load() {
 				return nil

@@ -211,3 +211,49 @@ func TestHubIMapKeepsThePoolBusy(t *testing.T) {
 	})
 	assert.Equal(t, []string{"slow 1 done", "slow 3 done", "slow 2 done", "imap 3", "imap 1", "imap 2"}, trace)
 }
+
+// On a Hub, Map's items take the turns gevent's pool.map gives them (a
+// greenlet per item, spawned by a greenlet of the map's own as slots free
+// up), so a green thread running beside the map interleaves with the
+// items as it does under gevent. The expected lines are gevent 22.10's for
+//
+//	def ticker():                       def g(x):
+//	    while not stop: log("tick"); sleep(0)   log("g", x); sleep(0); log("g again", x)
+//	t = spawn(ticker); sleep(0); log(Pool(2).map(g, [1, 2, 3, 4]))
+func TestHubMapTurnsAsGevent(t *testing.T) {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		stop := false
+		ticker := Go(ctx, func(ctx context.Context) error {
+			for i := 0; !stop; i++ {
+				log("tick %d", i)
+				if err := Sleep(ctx, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err := Sleep(ctx, 0); err != nil {
+			return err
+		}
+		r, err := Map(ctx, NewPool(2), []int{1, 2, 3, 4}, func(ctx context.Context, x int) (int, error) {
+			log("g %d", x)
+			if err := Sleep(ctx, 0); err != nil {
+				return 0, err
+			}
+			log("g %d again", x)
+			return x, nil
+		})
+		if err != nil {
+			return err
+		}
+		log("map -> %v", r)
+		stop = true
+		return ticker.Join(ctx)
+	})
+	assert.Equal(t, []string{
+		"tick 0", "tick 1", "tick 2", "g 1", "g 2", "tick 3", "g 1 again", "g 2 again",
+		"tick 4", "tick 5", "tick 6", "g 3", "g 4", "tick 7", "g 3 again", "g 4 again",
+		"tick 8", "tick 9", "map -> [1 2 3 4]",
+	}, trace)
+}
