@@ -54,7 +54,7 @@
 //	with_timeout(s, f) with a result   v, err := gevent.WithTimeoutValue(ctx, d, f)  (f returns (T, error))
 //	with_timeout(s, f, timeout_value=v) gevent.WithTimeoutOr(ctx, d, v, f)
 //	t = Timeout(s); t.start(); ...     tctx, cancel := gevent.TimeoutContext(ctx, d) / Timeout{...}.Context(ctx): a deadline to pass down
-//	q.get(timeout=1) raising Empty     q.Get(ctx with a 1s deadline): errors.Is(err, gevent.ErrEmpty)
+//	q.get(timeout=1) raising Empty     q.Get(ctx with a 1s deadline): errors.Is(err, gevent.ErrEmpty); on a Hub gevent.ContextWithTimeout(ctx, d)
 //	Queue(maxsize): put/get            q := gevent.NewQueue[T](n); q.Put(ctx, v); q.Get(ctx); PutNowait/GetNowait (ErrFull/ErrEmpty)
 //	JoinableQueue: task_done/join      q.TaskDone(); q.Join(ctx)   (every Queue is joinable, as gevent's since 25.4)
 //	LifoQueue, PriorityQueue           gevent.NewLifoQueue[T](n), gevent.NewPriorityQueue(n, less)

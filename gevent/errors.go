@@ -64,14 +64,18 @@ func (e *canceledError) Unwrap() []error { return []error{e.err, e.cause} }
 
 // deadlineAs is the error of a blocking call whose wait ended with err.
 // When what ended it is ctx's own deadline (context.WithTimeout or
-// WithDeadline: Python's timeout argument), the error also matches
-// sentinel, the exception Python raises for that timeout: ErrEmpty for a
-// Queue's get, ErrFull for its put, ErrTimeout for a Greenlet's or
-// AsyncResult's get. Any other end keeps its error: a kill's
-// ErrGreenletExit, and a Timeout scope's error (Python's
-// `with Timeout(1): q.get()` raises Timeout, not Empty).
+// WithDeadline, or ContextWithTimeout on a Hub, whose Err is Canceled:
+// Python's timeout argument), the error also matches sentinel, the
+// exception Python raises for that timeout: ErrEmpty for a Queue's get,
+// ErrFull for its put, ErrTimeout for a Greenlet's or AsyncResult's get.
+// Any other end keeps its error: a kill's ErrGreenletExit, and a Timeout
+// scope's error (Python's `with Timeout(1): q.get()` raises Timeout, not
+// Empty).
 func deadlineAs(ctx context.Context, err, sentinel error) error {
-	if err != nil && ctx.Err() == context.DeadlineExceeded && context.Cause(ctx) == context.DeadlineExceeded {
+	if err == nil || context.Cause(ctx) != context.DeadlineExceeded {
+		return err
+	}
+	if e := ctx.Err(); e == context.DeadlineExceeded || e == context.Canceled {
 		return &canceledError{err, sentinel}
 	}
 	return err

@@ -102,6 +102,29 @@ func ExampleTimeoutContext() {
 	// timed out: gevent: timeout after 2s at 2s
 }
 
+// Python's timeout argument on a virtual clock: q.get(timeout=1) raises
+// Empty after one second of the hub's time, which takes no real time.
+//
+//	try:
+//	    item = q.get(timeout=1)
+//	except gevent.queue.Empty:
+//	    print("nothing after 1s")
+func ExampleContextWithTimeout() {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := gevent.NewHub(gevent.WithVirtualClock(start))
+	_ = h.Run(context.Background(), func(ctx context.Context) error {
+		var q gevent.Queue[string]
+		dctx, cancel := gevent.ContextWithTimeout(ctx, time.Second)
+		defer cancel()
+		if _, err := q.Get(dctx); errors.Is(err, gevent.ErrEmpty) {
+			fmt.Println("nothing after", h.Now().Sub(start))
+		}
+		return nil
+	})
+	// Output:
+	// nothing after 1s
+}
+
 // Greenlet.kill(exception=...): the body's blocking call fails with the
 // given error, and the greenlet is not successful.
 //

@@ -234,8 +234,8 @@ type HubOption struct{ apply func(*Hub) }
 // Blocking), the clock jumps to the next timer at once. Sleeps and timeouts
 // then take no real time, and the same program gives the same interleaving
 // every run. Only the package's own deadlines follow that clock (Sleep,
-// Timeout, WithTimeout, TimeoutContext, JoinTimeout, a Timeout's
-// Context): a context.WithTimeout or a time.After keeps the wall clock,
+// Timeout, WithTimeout, TimeoutContext, ContextWithTimeout, JoinTimeout, a
+// Timeout's Context): a context.WithTimeout or a time.After keeps the wall clock,
 // which a virtual hub does not wait for, so a join bounded by one sees the
 // green thread end first however long its virtual sleeps are.
 func WithVirtualClock(start time.Time) HubOption {

@@ -198,8 +198,31 @@ func WithTimeoutOr[T any](ctx context.Context, d time.Duration, timeoutValue T, 
 
 // TimeoutContext returns Timeout{After: d}.Context(ctx): a context that
 // ends d from now on ctx's clock (the hub's, on a Hub) with a
-// *TimeoutError as its cause, and reports that deadline. It is
-// context.WithTimeout for code that may run on a virtual clock.
+// *TimeoutError as its cause, and reports that deadline: a Timeout scope
+// to pass down (a Queue's Get it cuts short reports ErrTimeout, as
+// `with Timeout(d): q.get()` raises Timeout). For Python's timeout
+// argument, use ContextWithTimeout.
 func TimeoutContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return Timeout{After: d}.Context(ctx)
+}
+
+// ContextWithTimeout is context.WithTimeout on ctx's clock: the hub's on a
+// Hub, virtual or not, and the wall clock elsewhere, where it is
+// context.WithTimeout itself. Its end is a plain deadline, Python's
+// timeout argument: a Queue's Get it cuts short reports ErrEmpty, a Put
+// ErrFull, a Greenlet's or AsyncResult's Get ErrTimeout, each also
+// matching context.DeadlineExceeded, as q.get(timeout=d) raises Empty.
+// d <= 0 is a deadline already passed. On a Hub its Err is
+// context.Canceled and its cause context.DeadlineExceeded (the package's
+// hub contexts are cancel contexts that report a deadline); a
+// context.WithTimeout there would keep the wall clock, which a virtual hub
+// does not wait for.
+func ContextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := schedOf(ctx).(*Hub); !ok {
+		return context.WithTimeout(ctx, d)
+	}
+	if d <= 0 {
+		d = -1 // passed already, as context.WithTimeout's
+	}
+	return withTimeout(ctx, d, context.DeadlineExceeded)
 }

@@ -330,3 +330,69 @@ func TestTimeoutKillWithVirtualDeterministic(t *testing.T) {
 	assert.Contains(t, trace, "3s g2 WithTimeoutOr -1 <nil>")
 	assert.Contains(t, trace, "10s g0 successful=false err=context canceled: killed for a reason")
 }
+
+// ContextWithTimeout is Python's timeout argument on the hub's clock: a
+// Queue's Get it cuts short reports ErrEmpty (gevent's q.get(timeout=)
+// raises Empty), a Put ErrFull, a Greenlet's or AsyncResult's Get
+// ErrTimeout, all at the virtual deadline; cancelled before it, it is no
+// deadline; d <= 0 has passed already. The same program gives the same
+// trace every run.
+func TestContextWithTimeoutHub(t *testing.T) {
+	trace := runTraces(t, 300, func(ctx context.Context, trace *[]string) error {
+		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		h := schedOf(ctx).(*Hub)
+		check := func(name string, d time.Duration, call func(ctx context.Context) error, sentinel error) {
+			start := h.Now()
+			dctx, cancel := ContextWithTimeout(ctx, d)
+			defer cancel()
+			dl, ok := dctx.Deadline()
+			err := call(dctx)
+			log("%s: deadline %v, waited %v, sentinel %v, deadline exceeded %v", name,
+				ok && dl.Equal(start.Add(max(d, 0))) || d <= 0, h.Now().Sub(start),
+				errors.Is(err, sentinel), errors.Is(err, context.DeadlineExceeded))
+		}
+		var q Queue[int]
+		check("get", 10*time.Millisecond, func(ctx context.Context) error { _, err := q.Get(ctx); return err }, ErrEmpty)
+		full := NewQueue[int](1)
+		if err := full.Put(ctx, 1); err != nil {
+			return err
+		}
+		check("put", 20*time.Millisecond, func(ctx context.Context) error { return full.Put(ctx, 2) }, ErrFull)
+		var ar AsyncResult[int]
+		check("asyncresult", 30*time.Millisecond, func(ctx context.Context) error { _, err := ar.Get(ctx); return err }, ErrTimeout)
+		g := Go(ctx, func(ctx context.Context) error { return Sleep(ctx, time.Hour) })
+		check("greenlet", 40*time.Millisecond, func(ctx context.Context) error { _, err := g.Get(ctx); return err }, ErrTimeout)
+		check("passed", 0, func(ctx context.Context) error { _, err := q.Get(ctx); return err }, ErrEmpty)
+		if err := g.Kill(ctx); err != nil {
+			return err
+		}
+
+		// Cancelled before its deadline, it is no deadline.
+		cctx, cancel := ContextWithTimeout(ctx, time.Hour)
+		Go(ctx, func(context.Context) error { cancel(); return nil })
+		_, err := q.Get(cctx)
+		log("cancelled: empty %v, deadline exceeded %v, canceled %v",
+			errors.Is(err, ErrEmpty), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled))
+		return nil
+	})
+	assert.Equal(t, []string{
+		"get: deadline true, waited 10ms, sentinel true, deadline exceeded true",
+		"put: deadline true, waited 20ms, sentinel true, deadline exceeded true",
+		"asyncresult: deadline true, waited 30ms, sentinel true, deadline exceeded true",
+		"greenlet: deadline true, waited 40ms, sentinel true, deadline exceeded true",
+		"passed: deadline true, waited 0s, sentinel true, deadline exceeded true",
+		"cancelled: empty false, deadline exceeded false, canceled true",
+	}, trace)
+}
+
+// In free mode ContextWithTimeout is context.WithTimeout.
+func TestContextWithTimeoutFree(t *testing.T) {
+	dctx, cancel := ContextWithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	var q Queue[int]
+	_, err := q.Get(dctx)
+	assert.ErrorIs(t, err, ErrEmpty)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, context.DeadlineExceeded, dctx.Err())
+	assert.Equal(t, context.DeadlineExceeded, context.Cause(dctx))
+}
