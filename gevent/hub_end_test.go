@@ -221,7 +221,8 @@ func TestHubLateLinks(t *testing.T) {
 
 // While a green thread waits for its end turn it is Ready, Dead, Started
 // and not Alive, as a dead greenlet whose links have not run yet is in
-// gevent; Join waits for the end work.
+// gevent; Join waits for the end work, and so does a Kill, which leaves
+// the finished green thread's result alone.
 func TestHubStateDuringTheEndTurn(t *testing.T) {
 	trace := runTraces(t, 100, func(ctx context.Context, trace *[]string) error {
 		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
@@ -233,7 +234,13 @@ func TestHubStateDuringTheEndTurn(t *testing.T) {
 			log("joined")
 			return err
 		})
-		return other.Join(ctx)
+		killer := Go(ctx, func(ctx context.Context) error {
+			err := g.Kill(ctx) // waits for the end work too, changes nothing
+			log("kill returned %v, err %v", err, g.Err())
+			return err
+		})
+		_, err := JoinAll(ctx, []*Greenlet[struct{}]{other, killer})
+		return err
 	})
-	assert.Equal(t, []string{"ready=true dead=true started=true alive=false", "link", "joined"}, trace)
+	assert.Equal(t, []string{"ready=true dead=true started=true alive=false", "link", "joined", "kill returned <nil>, err <nil>"}, trace)
 }
