@@ -221,26 +221,43 @@ func TestHubLateLinks(t *testing.T) {
 
 // While a green thread waits for its end turn it is Ready, Dead, Started
 // and not Alive, as a dead greenlet whose links have not run yet is in
-// gevent; Join waits for the end work, and so does a Kill, which leaves
-// the finished green thread's result alone.
+// gevent; there Join, Get and Kill return at once, and Wait and JoinAll
+// wait for the links, as gevent 22.10 prints for
+//
+//	g = spawn(lambda: log("g body")); g.link(lambda g: log("link"))
+//	def other():
+//	    log("ready=%s" % g.ready()); g.join(); log("joined"); g.kill(); log("killed")
+//	    log("value %s" % g.get()); log("waited %d" % len(gevent.wait([g]))); gevent.joinall([g]); log("joinall")
+//	joinall([spawn(other)])
 func TestHubStateDuringTheEndTurn(t *testing.T) {
-	trace := runTraces(t, 100, func(ctx context.Context, trace *[]string) error {
+	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
 		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
-		g := Go(ctx, func(context.Context) error { return nil })
-		g.Link(func(*Greenlet[struct{}]) { log("link") })
+		g := Spawn(ctx, func(context.Context) (int, error) { log("g body"); return 7, nil })
+		g.Link(func(*Greenlet[int]) { log("link") })
 		other := Go(ctx, func(ctx context.Context) error {
 			log("ready=%v dead=%v started=%v alive=%v", g.Ready(), g.Dead(), g.Started(), g.Alive())
-			err := g.Join(ctx)
+			if err := g.Join(ctx); err != nil {
+				return err
+			}
 			log("joined")
-			return err
+			if err := g.Kill(ctx); err != nil {
+				return err
+			}
+			log("killed")
+			v, err := g.Get(ctx)
+			log("value %d %v", v, err)
+			ready, err := Wait(ctx, []*Greenlet[int]{g})
+			log("waited %d %v", len(ready), err)
+			if _, err := JoinAll(ctx, []*Greenlet[int]{g}); err != nil {
+				return err
+			}
+			log("joinall")
+			return nil
 		})
-		killer := Go(ctx, func(ctx context.Context) error {
-			err := g.Kill(ctx) // waits for the end work too, changes nothing
-			log("kill returned %v, err %v", err, g.Err())
-			return err
-		})
-		_, err := JoinAll(ctx, []*Greenlet[struct{}]{other, killer})
-		return err
+		return other.Join(ctx)
 	})
-	assert.Equal(t, []string{"ready=true dead=true started=true alive=false", "link", "joined", "kill returned <nil>, err <nil>"}, trace)
+	assert.Equal(t, []string{
+		"g body", "ready=true dead=true started=true alive=false", "joined", "killed",
+		"value 7 <nil>", "link", "waited 1 <nil>", "joinall",
+	}, trace)
 }

@@ -73,7 +73,7 @@ func JoinAll[G Joinable](ctx context.Context, gs []G, opts ...JoinOption) ([]G, 
 		// order they started, so by the time the last has, the others
 		// mostly have too, and the caller parks once instead of once each.
 		for i := len(gs) - 1; i >= 0; i-- {
-			if err = gs[i].Join(ctx); err != nil {
+			if err = gs[i].thread().joinEnd(ctx); err != nil {
 				break
 			}
 		}

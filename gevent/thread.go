@@ -305,8 +305,22 @@ func (t *GreenThread) finalErr(read bool) error {
 
 // Join blocks until the green thread has finished or ctx is done, and returns
 // nil or ctx's error. It does not report the body's error: use Err or
-// Greenlet.Get. Join is multiprocessing's join and gevent's join.
+// Greenlet.Get. Join is multiprocessing's join and gevent's join. It
+// returns once the green thread's end work is done (its pool slot given
+// back, its callbacks and Links run), except on a Hub for a green thread
+// that had finished and waits for the turn of that work when Join was
+// called: then it returns at once, as gevent's join does for a dead
+// greenlet whose links have not run yet (JoinAll and Wait still wait for
+// it, as gevent's joinall and wait do).
 func (t *GreenThread) Join(ctx context.Context) error {
+	if t.state.Load() >= endTurn {
+		return nil
+	}
+	return t.joinEnd(ctx)
+}
+
+// joinEnd is Join that waits for the end work in every case.
+func (t *GreenThread) joinEnd(ctx context.Context) error {
 	if t.state.Load() == ended {
 		return nil
 	}
