@@ -130,9 +130,10 @@ func (t *GreenThread) context() *threadCtx { return (*threadCtx)(t) }
 
 // The states of a green thread, in order. finished, endTurn and ended are
 // all Ready: ended once what its end does before its joiners wake (leaving
-// its group, its pool's slot and callbacks) is done; Join returns at once
-// only then. endTurn is a green thread of a Hub waiting for the turn of
-// its end work (see finishIn): Links made meanwhile run with it.
+// its group, its pool's slot and callbacks) is done, which JoinAll and
+// Wait wait for. endTurn is a green thread of a Hub waiting for the turn
+// of its end work (see finishIn): Links made meanwhile run with it, and
+// Join returns at once for it, as for an ended one.
 const (
 	pending int32 = iota
 	running
