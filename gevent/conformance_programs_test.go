@@ -99,7 +99,7 @@ import (
 //	c.kill()
 func TestGeventProgramQueuesLocksKills(t *testing.T) {
 	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		q := NewQueue[int](0)
 		getter := func(n string) func(context.Context) error {
 			return func(ctx context.Context) error {
@@ -286,7 +286,7 @@ func TestGeventProgramQueuesLocksKills(t *testing.T) {
 func TestGeventProgramTimeoutsJoinsMaps(t *testing.T) {
 	ms := time.Millisecond
 	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		slow := func(n string, t time.Duration) func(context.Context) (string, error) {
 			return func(ctx context.Context) (string, error) {
 				if err := Sleep(ctx, t); err != nil {
@@ -454,7 +454,7 @@ func TestGeventProgramTimeoutsJoinsMaps(t *testing.T) {
 func TestGeventProgramChannelsEventsSemaphores(t *testing.T) {
 	ms := time.Millisecond
 	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		q := NewQueue[string](1)
 		prod := func(n string) func(context.Context) error {
 			return func(ctx context.Context) error {
@@ -633,7 +633,7 @@ func TestGeventProgramChannelsEventsSemaphores(t *testing.T) {
 func TestGeventProgramTimedCalls(t *testing.T) {
 	ms := time.Millisecond
 	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		q := NewQueue[string](0)
 		tctx, c := ContextWithTimeout(ctx, 10*ms)
 		if _, err := q.Get(tctx); errors.Is(err, ErrEmpty) {
@@ -734,7 +734,7 @@ func TestGeventProgramTimedCalls(t *testing.T) {
 func TestGeventProgramJoinAllAndWait(t *testing.T) {
 	ms := time.Millisecond
 	trace := runTraces(t, 200, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		fail := func(n string, t time.Duration) func(context.Context) (string, error) {
 			return func(ctx context.Context) (string, error) {
 				Sleep(ctx, t)

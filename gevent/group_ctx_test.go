@@ -112,7 +112,7 @@ func TestGroupContextLateSpawn(t *testing.T) {
 func TestHubGroupMembersList(t *testing.T) {
 	errFail := errors.New("fail")
 	trace := runTraces(t, 500, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		grp, gctx := NewGroup(ctx, Limit(3))
 		base := Current(ctx).ID()
 		ids := func() []uint64 {

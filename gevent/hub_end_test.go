@@ -3,7 +3,6 @@ package gevent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 // joinall([g1, g2]): both bodies end before either's links run.
 func TestHubLinksAfterTheReadyGreenThreads(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		var gs []*Greenlet[int]
 		for i := 1; i <= 2; i++ {
 			g := Spawn(ctx, func(context.Context) (int, error) { log("end %d", i); return i, nil })
@@ -45,7 +44,7 @@ func TestHubLinksAfterTheReadyGreenThreads(t *testing.T) {
 //	gevent.sleep(0); e.set(); grp.join()
 func TestHubGroupLinksAfterTheWoken(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		var e Event
 		var grp Group
 		for i := range 3 {
@@ -83,7 +82,7 @@ func TestHubGroupLinksAfterTheWoken(t *testing.T) {
 // links run.
 func TestHubWaitOrderWithLinks(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		var gs []*Greenlet[int]
 		for i, d := range []time.Duration{20 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond} {
 			g := Spawn(ctx, func(ctx context.Context) (int, error) {
@@ -112,7 +111,7 @@ func TestHubWaitOrderWithLinks(t *testing.T) {
 // callback is a link of the task).
 func TestHubApplyAsyncCallbacksAfterTheReady(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		p := NewPool(2)
 		for i := range 2 {
 			ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
@@ -143,7 +142,7 @@ func TestHubApplyAsyncCallbacksAfterTheReady(t *testing.T) {
 func TestHubPoolSpawnsWithAnUnstartedKill(t *testing.T) {
 	ms := time.Millisecond
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		p := NewPool(2)
 		for i, d := range []time.Duration{30 * ms, 10 * ms, 20 * ms, 50 * ms, 10 * ms} {
 			log("spawning %d", i)
@@ -190,7 +189,7 @@ func TestHubPoolSpawnsWithAnUnstartedKill(t *testing.T) {
 //	g1 = spawn(a); g1.link(cb1); g2 = spawn(b)  # b links cb2 to the dead g1
 func TestHubLateLinks(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		g := Go(ctx, func(context.Context) error { log("g body"); return nil })
 		if err := g.Join(ctx); err != nil {
 			return err
@@ -231,7 +230,7 @@ func TestHubLateLinks(t *testing.T) {
 //	joinall([spawn(other)])
 func TestHubStateDuringTheEndTurn(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		g := Spawn(ctx, func(context.Context) (int, error) { log("g body"); return 7, nil })
 		g.Link(func(*Greenlet[int]) { log("link") })
 		other := Go(ctx, func(ctx context.Context) error {

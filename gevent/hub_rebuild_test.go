@@ -41,6 +41,12 @@ func runTraces(t *testing.T, n int, scenario func(ctx context.Context, trace *[]
 	return first
 }
 
+// traceTo returns a printf that appends its line to trace: a scenario's
+// log for runTraces.
+func traceTo(trace *[]string) func(format string, args ...any) {
+	return func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+}
+
 // Bug 1: a pool task's slot came back, and ApplyAsync's callbacks ran,
 // after its green thread had left the hub's turn: callbacks raced each
 // other, the interleaving varied and a virtual hub could report a spurious
@@ -49,7 +55,7 @@ func runTraces(t *testing.T, n int, scenario func(ctx context.Context, trace *[]
 // same every run, and -race sees no race.
 func TestHubPoolTasksInTheirTurn(t *testing.T) {
 	trace := runTraces(t, 10_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		p := NewPool(2)
 		for i := range 5 {
 			err := startErr(ApplyAsync(ctx, p, func(ctx context.Context) (int, error) {
@@ -359,7 +365,7 @@ func TestHubTimersDueTogetherFireTogether(t *testing.T) {
 // a virtual hub gives one trace in a thousand runs.
 func TestHubMixedProgramDeterministic(t *testing.T) {
 	trace := runTraces(t, 1000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		start := Current(ctx)
 		_ = start
 		p := NewPool(3)
@@ -571,7 +577,7 @@ func TestHubEventSetWithAPlainWaiter(t *testing.T) {
 // 1,000 runs give one trace.
 func TestHubEndOrderBeforeJoiners(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		p := NewPool(2)
 		var grp Group
 		called := map[int]bool{}

@@ -222,7 +222,7 @@ func TestHubIMapKeepsThePoolBusy(t *testing.T) {
 //	t = spawn(ticker); sleep(0); log(Pool(2).map(g, [1, 2, 3, 4]))
 func TestHubMapTurnsAsGevent(t *testing.T) {
 	trace := runTraces(t, 1_000, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		stop := false
 		ticker := Go(ctx, func(ctx context.Context) error {
 			for i := 0; !stop; i++ {

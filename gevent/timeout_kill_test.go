@@ -339,7 +339,7 @@ func TestTimeoutKillWithVirtualDeterministic(t *testing.T) {
 // trace every run.
 func TestContextWithTimeoutHub(t *testing.T) {
 	trace := runTraces(t, 300, func(ctx context.Context, trace *[]string) error {
-		log := func(format string, args ...any) { *trace = append(*trace, fmt.Sprintf(format, args...)) }
+		log := traceTo(trace)
 		h := schedOf(ctx).(*Hub)
 		check := func(name string, d time.Duration, call func(ctx context.Context) error, sentinel error) {
 			start := h.Now()
