@@ -381,8 +381,7 @@ func callBlocking(ctx context.Context, fn func(ctx context.Context) error) error
 
 // spawned registers a new green thread, on the spawner's goroutine.
 func (h *Hub) spawned(t *GreenThread) {
-	t.co = &hubCo{sched: h}
-	t.co.turn.th, t.co.turn.sched = t, h // never change (see yieldToReady)
+	t.co = &hubCo{sched: h, turn: waiter{th: t, sched: h}} // turn's th and sched never change (see yieldToReady)
 	var site *spawnSite
 	if x := h.x; x != nil && x.info != nil {
 		site = newSpawnSite()

@@ -486,19 +486,15 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	if m == nil {
 		m, also = also, nil
 	}
-	var links []func()
-	if x != nil {
-		if more := x.more.Load(); more != nil {
-			links, more.onEnd = more.onEnd, nil
-		}
-	}
+	more := t.moreIfAny()
+	hasLinks := more != nil && len(more.onEnd) > 0
 	// With end work to do first (leaving a group, giving a pool slot
 	// back, and in free mode running the Links), t is finished (Ready) but
 	// not ended: the joiners and Waits are woken after that work, under
 	// the lock again, and a Join that comes meanwhile parks until then. On
 	// a Hub the joiners only run once t's turn is over, after its Links
 	// anyway: they are made ready first, as before.
-	linksFirst := len(links) > 0 && t.co == nil
+	linksFirst := hasLinks && t.co == nil
 	later := m != nil || also != nil || h != nil || linksFirst
 	// On a Hub, in t's turn, the end work and the wake of whoever waits
 	// for t come in a turn of their own, at the back of the ready queue:
@@ -510,18 +506,19 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	// end work in the turn it would have started in, without yielding:
 	// gevent handles that death in kill itself, and its links run from
 	// a callback queued then, usually right behind the spawn's.
-	yield := t.co != nil && (later || len(links) > 0 || t.joiners.head != nil || t.watched()) &&
+	yield := t.co != nil && (later || hasLinks || t.joiners.head != nil || t.watched()) &&
 		t.state.Load() != pending && t.co.sched.holds(t)
-	if yield {
-		// Links made until the end turn join those made before, as
-		// gevent's join the pending notification.
+	var links []func()
+	switch {
+	case yield:
+		// The Links are taken in the end turn: those made until then
+		// join the others, as gevent's join the pending notification.
 		t.state.Store(endTurn)
-		if len(links) > 0 {
-			x.more.Load().onEnd, links = links, nil
-		}
-	} else if later {
+	case later:
+		links = t.takeLinks()
 		t.state.Store(finished)
-	} else {
+	default:
+		links = t.takeLinks()
 		t.wakeEndLocked()
 	}
 	t.mu.Unlock()
@@ -529,11 +526,7 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 		t.co.sched.yieldToReady(t)
 		t.mu.Lock()
 		t.state.Store(finished)
-		if x := t.x.Load(); x != nil {
-			if more := x.more.Load(); more != nil {
-				links, more.onEnd = more.onEnd, nil
-			}
-		}
+		links = t.takeLinks()
 		t.mu.Unlock()
 	}
 	kid := false // t is registered with m.g's context: m.g forgets both at once
@@ -576,6 +569,14 @@ func (t *GreenThread) finishIn(err error, m *member, h endHook) (next *claim) {
 	}
 	runLinks(links)
 	return next
+}
+
+// takeLinks returns t's Links and forgets them; t.mu held.
+func (t *GreenThread) takeLinks() (links []func()) {
+	if more := t.moreIfAny(); more != nil {
+		links, more.onEnd = more.onEnd, nil
+	}
+	return links
 }
 
 // watched reports whether a Wait or a Done channel watches t; t.mu held.

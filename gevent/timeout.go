@@ -218,11 +218,8 @@ func TimeoutContext(ctx context.Context, d time.Duration) (context.Context, cont
 // context.WithTimeout there would keep the wall clock, which a virtual hub
 // does not wait for.
 func ContextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if _, ok := schedOf(ctx).(*Hub); !ok {
-		return context.WithTimeout(ctx, d)
-	}
 	if d <= 0 {
 		d = -1 // passed already, as context.WithTimeout's
 	}
-	return withTimeout(ctx, d, context.DeadlineExceeded)
+	return withTimeout(ctx, d, context.DeadlineExceeded) // as JoinTimeout's
 }
