@@ -95,7 +95,8 @@ func TestDemoStatesIdealSpeedup(t *testing.T) {
 	var out, errb strings.Builder
 	code := run(context.Background(), nil, nil, &out, &errb)
 	assert.Equal(t, 0, code, errb.String())
-	assert.Regexp(t, `speed-up: [0-9.]+x \(concurrent vs serial\); ideal for this list [0-9.]+x \(bounded by slowest URL (3[0-9][0-9.]*ms|[0-9.]+s)\)`, out.String())
+	// The demo's slowest URL takes 300 ms; a loaded machine measures more.
+	assert.Regexp(t, `speed-up: [0-9.]+x \(concurrent vs serial\); ideal for this list [0-9.]+x \(bounded by slowest URL ([3-9][0-9][0-9][0-9.]*ms|[0-9.]+s)\)`, out.String())
 }
 
 // vmHWM reads VmHWM (peak RSS, KiB) from a /proc/PID/status file; 0 once
